@@ -1,0 +1,42 @@
+# Staffroom: `make run` starts the tool with the practice LMS; `make test` runs every test.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+PORT   ?= 5000
+export FLASK_APP := lti_tool
+
+.PHONY: help install run migrate test test-fast lint bench clean
+
+help:
+	@echo "make run    set up (venv, install, migrate) and start Staffroom with the practice LMS"
+	@echo "make test   set up and run the whole test suite (PostgreSQL + Redis too when CI=true)"
+	@echo "make lint   ruff"
+	@echo "make bench  launch throughput benchmark (gunicorn, 2 workers, Redis)"
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@rm -f $(VENV)/.installed-*
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(BIN)/flask db upgrade
+
+run: migrate
+	$(BIN)/flask demo run --port $(PORT)
+
+test: install
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+
+bench: install
+	$(BIN)/python -m bench.launches
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache test-artifacts

@@ -1,0 +1,1 @@
+"""The administrator's configuration page: platform registrations, deployments, keys."""

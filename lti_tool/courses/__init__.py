@@ -1,0 +1,1 @@
+"""Courses as Staffroom sees them: people, memberships, the course dashboard."""

@@ -1,0 +1,73 @@
+"""The course context of a request after the launch: who is here, in which course.
+
+The launch proved, once, that this browser belongs to a person in a course;
+the signed session remembers that per course (teachers open several courses
+in tabs). Each request rebuilds the context from the database, so a membership
+the roster has since removed stops working at once.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from flask import session
+
+from lti_tool.courses.models import Course, Membership, Person
+from lti_tool.courses.policy import Permission, permissions_for
+from lti_tool.extensions import db
+from lti_tool.lti.roles import CourseRole, roles_from_names
+
+SESSION_KEY = "courses"
+MAX_COURSES_IN_SESSION = 20
+
+
+@dataclass(frozen=True)
+class CourseContext:
+    course: Course
+    person: Person
+    membership: Membership
+    roles: frozenset[CourseRole]
+    permissions: frozenset[Permission]
+
+    @property
+    def is_staff(self) -> bool:
+        return self.membership.active and self.membership.is_staff
+
+    def can(self, permission: Permission) -> bool:
+        return permission in self.permissions
+
+
+def remember_course(course_id: int, person_id: int) -> None:
+    """Bind this browser session to a person in a course after a valid launch."""
+    courses = dict(session.get(SESSION_KEY, {}))
+    courses[str(course_id)] = {"p": person_id, "at": int(time.time())}
+    if len(courses) > MAX_COURSES_IN_SESSION:
+        oldest = sorted(courses.items(), key=lambda kv: kv[1]["at"])
+        courses = dict(oldest[-MAX_COURSES_IN_SESSION:])
+    session[SESSION_KEY] = courses
+    session.permanent = True
+
+
+def load_course_context(course_id: int) -> CourseContext | None:
+    """The context for this course if this session launched into it; else None."""
+    entry = session.get(SESSION_KEY, {}).get(str(course_id))
+    if not entry:
+        return None
+    row = db.session.execute(
+        db.select(Membership, Course, Person)
+        .join(Course, Membership.course_id == Course.id)
+        .join(Person, Membership.person_id == Person.id)
+        .where(Membership.course_id == course_id, Membership.person_id == entry["p"])
+    ).first()
+    if row is None:
+        return None
+    membership, course, person = row
+    roles = roles_from_names(membership.roles)
+    return CourseContext(
+        course=course,
+        person=person,
+        membership=membership,
+        roles=roles,
+        permissions=permissions_for(roles, active=membership.active),
+    )

@@ -1,0 +1,93 @@
+"""People, courses and who is in which course: the shared domain of every feature."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lti_tool.db import utcnow
+from lti_tool.extensions import db
+
+
+class Person(db.Model):
+    """Someone known to a platform, identified by the platform's ``sub``."""
+
+    __tablename__ = "person"
+    __table_args__ = (sa.UniqueConstraint("platform_id", "sub"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("platform.id", ondelete="CASCADE"), index=True
+    )
+    sub: Mapped[str] = mapped_column(sa.String(255))
+    name: Mapped[str | None] = mapped_column(sa.String(255))
+    given_name: Mapped[str | None] = mapped_column(sa.String(255))
+    family_name: Mapped[str | None] = mapped_column(sa.String(255))
+    email: Mapped[str | None] = mapped_column(sa.String(320))
+    picture: Mapped[str | None] = mapped_column(sa.String(1024))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    @property
+    def display_name(self) -> str:
+        """A name to show; platforms may withhold names, so fall back politely."""
+        if self.name:
+            return self.name
+        joined = " ".join(p for p in (self.given_name, self.family_name) if p)
+        return joined or self.email or f"User {self.sub[:8]}"
+
+
+class Course(db.Model):
+    """An LMS context (course or section), identified by the platform's context id."""
+
+    __tablename__ = "course"
+    __table_args__ = (sa.UniqueConstraint("platform_id", "context_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("platform.id", ondelete="CASCADE"), index=True
+    )
+    deployment_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("deployment.id", ondelete="SET NULL"), index=True
+    )
+    context_id: Mapped[str] = mapped_column(sa.String(255))
+    label: Mapped[str | None] = mapped_column(sa.String(255))
+    title: Mapped[str | None] = mapped_column(sa.String(512))
+    # Names and Role Provisioning Service endpoint for this course, when the platform offers it.
+    nrps_url: Mapped[str | None] = mapped_column(sa.String(1024))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="course", cascade="all, delete-orphan"
+    )
+
+    @property
+    def display_title(self) -> str:
+        return self.title or self.label or f"Course {self.context_id}"
+
+
+class Membership(db.Model):
+    """A person's roles in a course, as last told by a launch or a roster (NRPS) refresh."""
+
+    __tablename__ = "membership"
+    __table_args__ = (sa.UniqueConstraint("course_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(sa.ForeignKey("course.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("person.id", ondelete="CASCADE"), index=True
+    )
+    # Course roles as CourseRole values, space separated (see lti_tool.lti.roles).
+    roles: Mapped[str] = mapped_column(sa.String(255), default="")
+    is_staff: Mapped[bool] = mapped_column(default=False)
+    is_learner: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)
+    source: Mapped[str] = mapped_column(sa.String(16), default="launch")
+    last_launch_at: Mapped[datetime | None] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    course: Mapped[Course] = relationship(back_populates="memberships")
+    person: Mapped[Person] = relationship()

@@ -1,0 +1,72 @@
+"""The course area: ``/courses/<id>/…``. Access is decided here, once, for every child.
+
+Feature blueprints (planning, observations, notes) are registered *inside*
+this blueprint, so Flask runs its ``url_value_preprocessor`` and
+``before_request`` for them too: no feature view can forget the check.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import Blueprint, abort, g, render_template
+
+from lti_tool.courses.context import load_course_context
+from lti_tool.courses.models import Membership, Person
+from lti_tool.courses.policy import Permission
+from lti_tool.extensions import db
+
+bp = Blueprint("courses", __name__, url_prefix="/courses/<int:course_id>")
+
+
+@bp.url_value_preprocessor
+def pull_course(endpoint, values):  # type: ignore[no-untyped-def]
+    g.course_id = values.pop("course_id")
+
+
+@bp.url_defaults
+def add_course(endpoint, values):  # type: ignore[no-untyped-def]
+    if "course_id" not in values and getattr(g, "course_id", None) is not None:
+        values["course_id"] = g.course_id
+
+
+@bp.before_request
+def require_staff_membership():
+    ctx = load_course_context(g.course_id)
+    if ctx is None:
+        return render_template("errors/not_launched.html"), 401
+    if not ctx.is_staff:
+        return render_template("lti/staff_only.html", ctx=None), 403
+    g.ctx = ctx
+    return None
+
+
+def requires(permission: Permission):  # type: ignore[no-untyped-def]
+    """Declare the permission a view needs; checked against the course context's roles."""
+
+    def decorator(view):  # type: ignore[no-untyped-def]
+        @wraps(view)
+        def wrapped(*args, **kwargs):  # type: ignore[no-untyped-def]
+            if not g.ctx.can(permission):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+@bp.get("/")
+@requires(Permission.VIEW_COURSE_DASHBOARD)
+def dashboard():
+    team = db.session.execute(
+        db.select(Person, Membership)
+        .join(Membership, Membership.person_id == Person.id)
+        .where(
+            Membership.course_id == g.ctx.course.id,
+            Membership.active.is_(True),
+            Membership.is_staff.is_(True),
+        )
+        .order_by(Person.family_name, Person.name, Person.id)
+    ).all()
+    return render_template("courses/dashboard.html", ctx=g.ctx, team=team)

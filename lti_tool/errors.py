@@ -1,0 +1,62 @@
+"""Error pages in plain words, inside the LMS frame."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
+
+log = logging.getLogger("lti_tool")
+
+
+def init_app(app: Flask) -> None:
+    def page(status: int, title: str, message: str):  # type: ignore[no-untyped-def]
+        return render_template("errors/error.html", title=title, message=message), status
+
+    @app.errorhandler(400)
+    def bad_request(exc):  # type: ignore[no-untyped-def]
+        return page(400, "Something in that request was not right", str(exc.description))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc):  # type: ignore[no-untyped-def]
+        return page(
+            400,
+            "This form has expired",
+            "For your security the form could not be accepted (its security token was "
+            "missing or too old). Go back, reload the page and submit it again.",
+        )
+
+    @app.errorhandler(403)
+    def forbidden(exc):  # type: ignore[no-untyped-def]
+        return page(403, "You do not have access to this", "Your role does not allow this action.")
+
+    @app.errorhandler(404)
+    def not_found(exc):  # type: ignore[no-untyped-def]
+        return page(404, "Page not found", "This page does not exist or is no longer available.")
+
+    @app.errorhandler(429)
+    def too_many(exc):  # type: ignore[no-untyped-def]
+        return page(429, "Too many attempts", "Please wait a few minutes before trying again.")
+
+    @app.errorhandler(OperationalError)
+    def database_down(exc):  # type: ignore[no-untyped-def]
+        log.error("database unavailable: %s", exc.__class__.__name__)
+        from lti_tool.extensions import db
+
+        db.session.rollback()
+        return page(
+            503,
+            "Staffroom cannot reach its database",
+            "Nothing was saved. Please try again in a minute; if this goes on, tell your "
+            "LMS administrator.",
+        )
+
+    @app.errorhandler(500)
+    def server_error(exc):  # type: ignore[no-untyped-def]
+        return page(
+            500,
+            "Something went wrong",
+            "Nothing was saved. Please try again; if this goes on, tell your LMS administrator.",
+        )

@@ -1,0 +1,504 @@
+"""OIDC login initiation and id_token launch validation (LTI 1.3 Core + Security Framework).
+
+The four steps of an LTI 1.3 launch (Security Framework §5.1.1):
+
+1. The platform sends a third-party initiated login to ``/lti/login``
+   (:func:`begin_login`): we find the registration, then redirect the browser
+   to the platform's OIDC auth endpoint with a fresh ``state`` and ``nonce``.
+2. The platform authenticates the user and form-POSTs an ``id_token`` and the
+   ``state`` to ``/lti/launch``.
+3. :func:`validate_launch` checks every line of the checklist (V1–V19) and
+   returns a :class:`~lti_tool.lti.context.LaunchContext`.
+4. The view records the launch and starts the tool session.
+
+pylti1p3 provides the message flow, the registration interface and the launch
+data storage; the checks it leaves out are closed here, each named after its
+checklist line: ``aud``/``azp`` (V8), single-use state and nonce bound to each
+other (V1, V10), ``target_link_uri`` on our own origin (L5, V14), key refetch
+on an unknown ``kid`` (V5), token age (V9).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+import uuid
+from dataclasses import replace
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import jwt
+from flask import current_app, request, url_for
+from pylti1p3.contrib.flask import (
+    FlaskCacheDataStorage,
+    FlaskCookieService,
+    FlaskMessageLaunch,
+    FlaskOIDCLogin,
+    FlaskRequest,
+)
+
+from lti_tool.cache import get_cache
+from lti_tool.extensions import db
+from lti_tool.lti import keysets
+from lti_tool.lti.context import (
+    CLAIM,
+    DEEP_LINKING,
+    DL_CLAIM,
+    MESSAGE_TYPES,
+    RESOURCE_LINK,
+    LaunchContext,
+    PlatformRef,
+    build_context,
+    product_family,
+)
+from lti_tool.lti.errors import CookiesBlockedError, LaunchError, LoginError
+from lti_tool.lti.models import Platform
+from lti_tool.lti.tool_conf import DatabaseToolConf, find_deployment, find_platform
+
+log = logging.getLogger("lti_tool.lti")
+
+STATE_COOKIE_PREFIX = "lti1p3"
+MAX_DEPLOYMENT_ID_LENGTH = 255
+
+
+def tool_origin() -> str:
+    """The tool's own origin: ``PUBLIC_BASE_URL`` or, when unset, this request's host."""
+    base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url
+    parts = urlsplit(base)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def external_url(endpoint: str, **values: Any) -> str:
+    """An absolute URL of this tool, as platforms and browsers must use it."""
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    if base:
+        return base + url_for(endpoint, **values)
+    return url_for(endpoint, _external=True, **values)
+
+
+def _same_origin(url: str, origin: str) -> bool:
+    parts = urlsplit(url)
+    return bool(parts.scheme and parts.netloc) and f"{parts.scheme}://{parts.netloc}" == origin
+
+
+class PartitionedCookieService(FlaskCookieService):
+    """pylti1p3's cookie service, with the attributes a cross-site iframe needs.
+
+    Chromium and Safari drop unpartitioned third-party cookies inside a
+    cross-site frame; a ``Secure; SameSite=None; Partitioned`` (CHIPS) cookie
+    is kept, keyed to the LMS's top-level site. pylti1p3 only sets these over
+    HTTPS; a development server on http://127.0.0.1 needs them too (browsers
+    accept Secure cookies from loopback hosts).
+    """
+
+    def update_response(self, response):  # type: ignore[no-untyped-def]
+        for key, data in self._cookie_data_to_set.items():
+            response.set_cookie(
+                key,
+                data["value"],
+                max_age=data["exp"],
+                path="/lti/",
+                secure=True,
+                httponly=True,
+                samesite="None",
+                partitioned=True,
+            )
+
+
+class _LaunchDataStorage(FlaskCacheDataStorage):
+    """Launch data in the shared cache, keyed by the random launch id.
+
+    The launch id is only ever known to the tool session that owns it, so no
+    second session cookie is needed.
+    """
+
+    def get_session_cookie_name(self) -> None:
+        return None
+
+
+def launch_data_storage() -> _LaunchDataStorage:
+    return _LaunchDataStorage(get_cache())
+
+
+# --------------------------------------------------------------------------- login
+
+
+class StaffroomOIDCLogin(FlaskOIDCLogin):
+    """Step 1: checks L2–L5, then redirects with state and nonce (L6, L7)."""
+
+    def __init__(self, params: dict[str, str]) -> None:
+        self._params = params
+        super().__init__(
+            FlaskRequest(),
+            DatabaseToolConf(),
+            cookie_service=PartitionedCookieService(FlaskRequest()),
+        )
+
+    def _get_request_param(self, key: str) -> str:
+        return self._params.get(key, "")
+
+    def validate_oidc_login(self) -> Platform:  # type: ignore[override]
+        params = self._params
+        missing = [k for k in ("iss", "login_hint", "target_link_uri") if not params.get(k)]
+        if missing:
+            raise LoginError(
+                "L2",
+                "the login initiation from the LMS is missing "
+                + ", ".join(f"'{m}'" for m in missing)
+                + ": check that the tool is set up as LTI 1.3 in the LMS",
+            )
+        iss, client_id = params["iss"], params.get("client_id") or None
+        platform = find_platform(iss, client_id)
+        if platform is None:
+            what = f"issuer '{iss}'" + (f" with client_id '{client_id}'" if client_id else "")
+            raise LoginError(
+                "L3",
+                f"no active platform registration for {what}: add it on the tool's admin page",
+                iss=iss,
+                client_id=client_id or "",
+            )
+        deployment_id = params.get("lti_deployment_id")
+        if deployment_id and find_deployment(platform, deployment_id) is None:
+            raise LoginError(
+                "L4",
+                f"unknown deployment id '{deployment_id}' for platform '{platform.name}': "
+                "add it on the admin page",
+                iss=iss,
+                client_id=platform.client_id,
+                deployment_id=deployment_id,
+            )
+        target = params["target_link_uri"]
+        if not _same_origin(target, tool_origin()):
+            raise LoginError(
+                "L5",
+                f"the target_link_uri '{target}' is not on this tool's address "
+                f"({tool_origin()}): set the tool's URLs in the LMS to this tool",
+                iss=iss,
+                client_id=platform.client_id,
+            )
+        return platform
+
+    def _prepare_redirect_url(self, launch_url: str) -> str:
+        platform = self.validate_oidc_login()
+        state = secrets.token_urlsafe(32)
+        nonce = secrets.token_urlsafe(32)
+        get_cache().set(
+            "lti-state:" + state,
+            {
+                "nonce": nonce,
+                "platform_id": platform.id,
+                "target_link_uri": self._params["target_link_uri"],
+                "created": int(time.time()),
+            },
+            current_app.config["LTI_STATE_TTL"],
+        )
+        self._cookie_service.set_cookie(state, state, current_app.config["LTI_STATE_TTL"])
+        auth_params = {
+            "scope": "openid",
+            "response_type": "id_token",
+            "response_mode": "form_post",
+            "prompt": "none",
+            "client_id": platform.client_id,
+            "redirect_uri": launch_url,
+            "login_hint": self._params["login_hint"],
+            "state": state,
+            "nonce": nonce,
+        }
+        if self._params.get("lti_message_hint"):
+            auth_params["lti_message_hint"] = self._params["lti_message_hint"]
+        sep = "&" if "?" in platform.auth_login_url else "?"
+        log.info(
+            "lti login iss=%s client_id=%s deployment_id=%s",
+            platform.issuer,
+            platform.client_id,
+            self._params.get("lti_deployment_id", ""),
+        )
+        return platform.auth_login_url + sep + urlencode(auth_params)
+
+
+def begin_login(params: dict[str, str]):  # type: ignore[no-untyped-def]
+    """Answer a login initiation with the redirect to the platform (a Flask response)."""
+    return StaffroomOIDCLogin(params).redirect(external_url("lti.launch"))
+
+
+# --------------------------------------------------------------------------- launch
+
+
+class StaffroomMessageLaunch(FlaskMessageLaunch):
+    """Steps 2–3: every check of the launch, in an order that touches nothing on failure."""
+
+    platform: Platform
+
+    def __init__(self, form: dict[str, str]) -> None:
+        self._form = form
+        flask_request = FlaskRequest()
+        super().__init__(
+            flask_request,
+            DatabaseToolConf(),
+            cookie_service=PartitionedCookieService(flask_request),
+            launch_data_storage=launch_data_storage(),
+        )
+        self._launch_id = "lti1p3-launch-" + uuid.uuid4().hex
+
+    def _get_request_param(self, key: str) -> str:
+        return self._form.get(key, "")
+
+    def validate(self) -> StaffroomMessageLaunch:
+        record = self._validate_state()
+        self.validate_jwt_format()
+        self._validate_header()
+        body = self._jwt["body"]
+        if not isinstance(body, dict):
+            raise LaunchError("V2", "the id_token payload is not a JSON object")
+        self.platform = self._validate_registration(body, record)
+        self._validate_signature_and_claims(body)
+        self._validate_nonce(body, record)
+        self._validate_message(body, record)
+        self._validated = True
+        self.save_launch_data()
+        return self
+
+    # V1
+    def _validate_state(self) -> dict[str, Any]:
+        state = self._form.get("state")
+        if not state:
+            raise LaunchError("V1", "the launch has no 'state': start it again from the LMS",
+                              status=401)
+        cookie = self._cookie_service.get_cookie(state)
+        if cookie is None:
+            raise CookiesBlockedError(
+                "V1",
+                "this browser did not send back the tool's login cookie, so the launch "
+                "cannot be trusted; open Staffroom in a new window, or allow cookies for it",
+            )
+        if not secrets.compare_digest(cookie, state):
+            raise LaunchError("V1", "the launch 'state' does not match this browser's login",
+                              status=401)
+        record = get_cache().pop("lti-state:" + state)
+        if record is None:
+            raise LaunchError(
+                "V1",
+                "this launch has expired or was already used: open Staffroom again from the LMS",
+                status=401,
+            )
+        return record
+
+    # V2 is pylti1p3's validate_jwt_format; V3, V4:
+    def _validate_header(self) -> None:
+        header = self._jwt.get("header")
+        if not isinstance(header, dict):
+            raise LaunchError("V2", "the id_token header is not a JSON object")
+        if not header.get("kid"):
+            raise LaunchError("V3", "the id_token header has no key id (kid)", status=401)
+        if header.get("alg") != "RS256":
+            raise LaunchError(
+                "V4", f"the id_token is signed with '{header.get('alg')}'; LTI requires RS256",
+                status=401,
+            )
+
+    # V7, V8 (which registration; aud/azp)
+    def _validate_registration(self, body: dict[str, Any], record: dict[str, Any]) -> Platform:
+        platform = db.session.get(Platform, record.get("platform_id") or 0)
+        if platform is None or not platform.active:
+            raise LaunchError("V7", "the platform of this login is no longer registered")
+        iss = body.get("iss")
+        if iss != platform.issuer:
+            raise LaunchError(
+                "V7",
+                f"the id_token issuer '{iss}' is not the issuer of the platform the login "
+                f"came from ('{platform.issuer}')",
+                status=401,
+                iss=str(iss),
+                client_id=platform.client_id,
+            )
+        aud = body.get("aud")
+        audiences = [aud] if isinstance(aud, str) else aud if isinstance(aud, list) else []
+        if platform.client_id not in audiences:
+            raise LaunchError(
+                "V8",
+                f"the id_token audience (aud) does not contain this tool's client_id "
+                f"'{platform.client_id}' for platform '{platform.name}'",
+                status=401,
+                iss=platform.issuer,
+                client_id=platform.client_id,
+            )
+        azp = body.get("azp")
+        if len(audiences) > 1 and azp is None:
+            raise LaunchError(
+                "V8", "the id_token has several audiences but no authorized party (azp)",
+                status=401,
+            )
+        if azp is not None and azp != platform.client_id:
+            raise LaunchError(
+                "V8",
+                f"the id_token authorized party (azp) '{azp}' is not this tool's client_id "
+                f"'{platform.client_id}'",
+                status=401,
+            )
+        extra = set(audiences) - {platform.client_id}
+        if extra:
+            trusted = {
+                p.client_id
+                for p in db.session.scalars(
+                    db.select(Platform).filter_by(issuer=platform.issuer, active=True)
+                )
+            }
+            if not extra <= trusted:
+                raise LaunchError(
+                    "V8", "the id_token names audiences this tool does not trust", status=401
+                )
+        return platform
+
+    # V5, V6, V9
+    def _validate_signature_and_claims(self, body: dict[str, Any]) -> None:
+        kid = self._jwt["header"]["kid"]
+        jwk = keysets.find_key(self.platform, kid)
+        try:
+            key = jwt.PyJWK.from_dict({**jwk, "alg": "RS256"})
+        except jwt.PyJWTError as exc:
+            raise LaunchError(
+                "V5", f"the platform key '{kid}' is not a usable RSA key", status=401
+            ) from exc
+        leeway = current_app.config["LTI_CLOCK_LEEWAY"]
+        try:
+            jwt.decode(
+                self._get_id_token(),
+                key,
+                algorithms=["RS256"],
+                audience=self.platform.client_id,
+                issuer=self.platform.issuer,
+                leeway=leeway,
+                options={"require": ["exp", "iat", "iss", "aud"], "strict_aud": False},
+            )
+        except jwt.InvalidSignatureError as exc:
+            raise LaunchError("V6", "the id_token signature is not valid", status=401) from exc
+        except jwt.ExpiredSignatureError as exc:
+            raise LaunchError(
+                "V9", "the id_token has expired (check the LMS server's clock)", status=401
+            ) from exc
+        except jwt.ImmatureSignatureError as exc:
+            raise LaunchError(
+                "V9", "the id_token was issued in the future (check the LMS server's clock)",
+                status=401,
+            ) from exc
+        except jwt.MissingRequiredClaimError as exc:
+            raise LaunchError(
+                "V9", f"the id_token has no '{exc.claim}' claim", status=401
+            ) from exc
+        except jwt.PyJWTError as exc:
+            raise LaunchError(
+                "V6", f"the id_token cannot be verified ({exc.__class__.__name__})", status=401
+            ) from exc
+        age = time.time() - float(body["iat"])
+        if age > current_app.config["LTI_MAX_TOKEN_AGE"] + leeway:
+            raise LaunchError(
+                "V9", f"the id_token was issued {int(age)} seconds ago, which is too old",
+                status=401,
+            )
+
+    # V10
+    def _validate_nonce(self, body: dict[str, Any], record: dict[str, Any]) -> None:
+        nonce = body.get("nonce")
+        if not nonce or not isinstance(nonce, str):
+            raise LaunchError("V10", "the id_token has no nonce", status=401)
+        if not secrets.compare_digest(nonce, record["nonce"]):
+            raise LaunchError(
+                "V10", "the id_token nonce is not the one issued at login", status=401
+            )
+        if not get_cache().add(
+            "lti-nonce:" + nonce, 1, current_app.config["LTI_STATE_TTL"] * 2
+        ):
+            raise LaunchError("V10", "this id_token was already used (replay)", status=401)
+
+    # V11–V19
+    def _validate_message(self, body: dict[str, Any], record: dict[str, Any]) -> None:
+        p = self.platform
+        version = body.get(CLAIM + "version")
+        if version is None:
+            raise LaunchError("V11", "the id_token has no LTI version claim")
+        if version != "1.3.0":
+            raise LaunchError("V11", f"the LTI version '{version}' is not 1.3.0")
+        message_type = body.get(CLAIM + "message_type")
+        if message_type is None:
+            raise LaunchError("V12", "the id_token has no message_type claim")
+        if message_type not in MESSAGE_TYPES:
+            raise LaunchError(
+                "V12", f"the message type '{message_type}' is not one Staffroom handles"
+            )
+        deployment_id = body.get(CLAIM + "deployment_id")
+        if not deployment_id or not isinstance(deployment_id, str):
+            raise LaunchError("V13", "the id_token has no deployment_id claim")
+        if len(deployment_id) > MAX_DEPLOYMENT_ID_LENGTH:
+            raise LaunchError("V13", "the deployment_id is longer than 255 characters")
+        deployment = find_deployment(p, deployment_id)
+        if deployment is None:
+            raise LaunchError(
+                "V13",
+                f"unknown deployment id '{deployment_id}' for platform '{p.name}': "
+                "add it on the admin page",
+                status=403,
+                iss=p.issuer,
+                client_id=p.client_id,
+                deployment_id=deployment_id,
+            )
+        self.deployment_pk = deployment.id
+        target = body.get(CLAIM + "target_link_uri")
+        if message_type == RESOURCE_LINK:
+            link = body.get(CLAIM + "resource_link")
+            if not isinstance(link, dict) or not link.get("id"):
+                raise LaunchError("V14", "the resource link launch has no resource_link id")
+            if not target:
+                raise LaunchError("V14", "the resource link launch has no target_link_uri")
+        if target is not None and target != record["target_link_uri"]:
+            raise LaunchError(
+                "V14",
+                "the id_token target_link_uri is not the one the login was started for",
+            )
+        if target is not None and not _same_origin(str(target), tool_origin()):
+            raise LaunchError("V14", "the target_link_uri is not on this tool's address")
+        roles = body.get(CLAIM + "roles")
+        if roles is None:
+            raise LaunchError("V15", "the id_token has no roles claim")
+        if not isinstance(roles, list):
+            raise LaunchError("V15", "the roles claim is not a list")
+        sub = body.get("sub")
+        if not sub or not isinstance(sub, str):
+            raise LaunchError("V16", "the id_token has no user (sub)")
+        context = body.get(CLAIM + "context")
+        if context is not None and (not isinstance(context, dict) or not context.get("id")):
+            raise LaunchError("V18", "the context claim has no id")
+        if message_type == DEEP_LINKING:
+            settings = body.get(DL_CLAIM + "deep_linking_settings")
+            if not isinstance(settings, dict):
+                raise LaunchError("V19", "the deep linking request has no deep_linking_settings")
+            if not settings.get("deep_link_return_url"):
+                raise LaunchError("V19", "the deep linking settings have no deep_link_return_url")
+            if not settings.get("accept_types"):
+                raise LaunchError("V19", "the deep linking settings have no accept_types")
+
+    def context(self) -> LaunchContext:
+        body = self._jwt["body"]
+        p = self.platform
+        ref = PlatformRef(
+            id=p.id,
+            issuer=p.issuer,
+            client_id=p.client_id,
+            name=p.name,
+            product_family=product_family(body),
+        )
+        ctx = build_context(body, launch_id=self._launch_id, platform=ref)
+        return replace(ctx, deployment_pk=self.deployment_pk)
+
+
+def validate_launch(form: dict[str, str]) -> LaunchContext:
+    """Validate a launch POST; raise :class:`LaunchError` with the failed check."""
+    launch = StaffroomMessageLaunch(form)
+    launch.validate()
+    return launch.context()
+
+
+def restore_launch_data(launch_id: str) -> dict[str, Any] | None:
+    """The stored id_token body of an earlier launch of this session (for DL and services)."""
+    raw = launch_data_storage().get_value(launch_id)
+    return raw if isinstance(raw, dict) else None

@@ -1,0 +1,101 @@
+"""pylti1p3's tool configuration interface over the registration tables."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pylti1p3.deployment import Deployment as LtiDeployment
+from pylti1p3.registration import Registration
+from pylti1p3.tool_config import ToolConfAbstract
+
+from lti_tool.extensions import db
+from lti_tool.lti import keys
+from lti_tool.lti.models import Deployment, Platform
+
+
+def find_platform(issuer: str, client_id: str | None) -> Platform | None:
+    """The active registration for issuer + client_id.
+
+    Without a client_id (older platforms omit it from the login initiation), the
+    issuer alone is used only when exactly one active registration has it.
+    """
+    query = db.select(Platform).where(Platform.issuer == issuer, Platform.active.is_(True))
+    if client_id:
+        return db.session.scalars(query.where(Platform.client_id == client_id)).first()
+    found = db.session.scalars(query.limit(2)).all()
+    return found[0] if len(found) == 1 else None
+
+
+def find_deployment(platform: Platform, deployment_id: str) -> Deployment | None:
+    return db.session.scalars(
+        db.select(Deployment).where(
+            Deployment.platform_id == platform.id,
+            Deployment.deployment_id == deployment_id,
+            Deployment.active.is_(True),
+        )
+    ).first()
+
+
+def to_registration(platform: Platform) -> Registration:
+    """A pylti1p3 Registration for service calls and deep-linking responses."""
+    key = keys.signing_key()
+    reg = _Registration(key.kid)
+    reg.set_issuer(platform.issuer)
+    reg.set_client_id(platform.client_id)
+    reg.set_auth_login_url(platform.auth_login_url)
+    reg.set_auth_token_url(platform.auth_token_url)
+    if platform.auth_audience:
+        reg.set_auth_audience(platform.auth_audience)
+    reg.set_key_set_url(platform.key_set_url)
+    reg.set_key_set(platform.key_set)
+    reg.set_tool_private_key(key.private_key_pem)
+    return reg
+
+
+class _Registration(Registration):
+    """pylti1p3 derives the kid from a public PEM; ours is stored with the key."""
+
+    def __init__(self, kid: str) -> None:
+        super().__init__()
+        self._kid = kid
+
+    def get_kid(self) -> str:
+        return self._kid
+
+
+class DatabaseToolConf(ToolConfAbstract):
+    """Registrations from the database; an issuer may always have many client_ids."""
+
+    def check_iss_has_one_client(self, iss: str) -> bool:
+        return False
+
+    def check_iss_has_many_clients(self, iss: str) -> bool:
+        return True
+
+    def find_registration_by_issuer(self, iss: str, *args: Any, **kwargs: Any) -> Registration:
+        platform = find_platform(iss, None)
+        return to_registration(platform) if platform else None  # type: ignore[return-value]
+
+    def find_registration_by_params(
+        self, iss: str, client_id: str, *args: Any, **kwargs: Any
+    ) -> Registration:
+        platform = find_platform(iss, client_id)
+        return to_registration(platform) if platform else None  # type: ignore[return-value]
+
+    def find_deployment(self, iss: str, deployment_id: str) -> LtiDeployment | None:
+        platform = find_platform(iss, None)
+        return self._deployment(platform, deployment_id)
+
+    def find_deployment_by_params(
+        self, iss: str, deployment_id: str, client_id: str, *args: Any, **kwargs: Any
+    ) -> LtiDeployment | None:
+        return self._deployment(find_platform(iss, client_id), deployment_id)
+
+    @staticmethod
+    def _deployment(platform: Platform | None, deployment_id: str) -> LtiDeployment | None:
+        if platform is None or find_deployment(platform, deployment_id) is None:
+            return None
+        return LtiDeployment().set_deployment_id(deployment_id)
+
+    def get_jwks(self, iss: str | None = None, client_id: str | None = None, **kwargs: Any):
+        return keys.jwks()

@@ -1,0 +1,41 @@
+"""Response headers: a strict Content-Security-Policy that lets only registered LMSs frame us."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, request
+
+from lti_tool.courses.services import frame_ancestors
+
+
+def _csp() -> str:
+    platforms = " ".join(frame_ancestors())
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src 'self' data:",
+            "font-src 'self'",
+            "connect-src 'self'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            f"form-action 'self' {platforms}".strip(),
+            f"frame-ancestors 'self' {platforms}".strip(),
+        ]
+    )
+
+
+def init_app(app: Flask) -> None:
+    @app.after_request
+    def security_headers(response: Response) -> Response:
+        headers = response.headers
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if request.is_secure:
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if response.mimetype == "text/html":
+            headers.setdefault("Content-Security-Policy", _csp())
+            # Pages hold course and learner information: never store them in shared caches.
+            headers.setdefault("Cache-Control", "no-store")
+        return response

@@ -1,0 +1,204 @@
+"""Fixtures: the app on each database backend, a test platform, and the LTI flow.
+
+Every test that uses ``app`` runs on SQLite with the in-process cache and, when
+enabled, again on PostgreSQL with Redis. In CI (``CI=true``) the PostgreSQL +
+Redis variant is mandatory and fails if they are unreachable; elsewhere it is
+skipped unless ``STAFFROOM_TEST_POSTGRES=1`` (see the README).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from lti_tool import create_app
+from lti_tool.extensions import db
+from lti_tool.lti.models import Deployment, Platform
+from tests.support.platform import TOOL_BASE, KeyServer, TestPlatform, parse_auth_redirect
+
+POSTGRES_URL = os.environ.get("STAFFROOM_TEST_DATABASE_URL", "postgresql://127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("STAFFROOM_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+POSTGRES_ENABLED = IN_CI or os.environ.get("STAFFROOM_TEST_POSTGRES") == "1"
+SKIP_MESSAGE = (
+    "PostgreSQL + Redis variant not enabled: set STAFFROOM_TEST_POSTGRES=1 (PostgreSQL at "
+    f"{POSTGRES_URL}, Redis at {REDIS_URL}; override with STAFFROOM_TEST_DATABASE_URL / "
+    "STAFFROOM_TEST_REDIS_URL). It always runs in CI."
+)
+
+
+def _migrate(url: str, redis_url: str, instance: str) -> None:
+    """Build the schema with the real migrations (they are tested by every run)."""
+    from flask_migrate import upgrade
+
+    app = create_app(_config(url, redis_url, instance))
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as conn:
+                conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+                conn.execute(sa.text("CREATE SCHEMA public"))
+        else:
+            db.drop_all()
+            with db.engine.begin() as conn:
+                conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+        upgrade()
+        db.engine.dispose()
+
+
+def _config(url: str, redis_url: str, instance: str) -> dict[str, Any]:
+    return {
+        "ENV_NAME": "testing",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "REDIS_URL": redis_url,
+        "CACHE_PREFIX": "staffroom-test:",
+        "PUBLIC_BASE_URL": TOOL_BASE,
+        "INSTANCE_PATH": instance,
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "SERVER_NAME": "tool.example.org",
+        "PREFERRED_URL_SCHEME": "https",
+    }
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+def backend(request, tmp_path_factory) -> dict[str, Any]:
+    instance = str(tmp_path_factory.mktemp(f"instance-{request.param}"))
+    if request.param == "sqlite":
+        url, redis_url = f"sqlite:///{instance}/test.db", ""
+    else:
+        if not POSTGRES_ENABLED:
+            pytest.skip(SKIP_MESSAGE)
+        url, redis_url = POSTGRES_URL, REDIS_URL
+        _check_services(url, redis_url)
+    _migrate(url, redis_url, instance)
+    return {"name": request.param, "url": url, "redis_url": redis_url, "instance": instance}
+
+
+def _check_services(url: str, redis_url: str) -> None:
+    import redis
+
+    try:
+        engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+        engine.dispose()
+        redis.Redis.from_url(redis_url, socket_connect_timeout=3).ping()
+    except Exception as exc:  # pragma: no cover - only when CI's services are down
+        pytest.fail(f"PostgreSQL ({url}) or Redis ({redis_url}) is unreachable: {exc}")
+
+
+@pytest.fixture
+def app(backend) -> Iterator[Flask]:
+    app = create_app(_config(backend["url"], backend["redis_url"], backend["instance"]))
+    with app.app_context():
+        _empty_tables()
+        app.extensions["staffroom_cache"].clear()
+        yield app
+        db.session.remove()
+        _empty_tables()
+        db.engine.dispose()
+
+
+def _empty_tables() -> None:
+    db.session.remove()
+    tables = [t for t in reversed(db.metadata.sorted_tables)]
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):
+    return app.test_cli_runner()
+
+
+@pytest.fixture(scope="session")
+def key_server() -> Iterator[KeyServer]:
+    server = KeyServer()
+    yield server
+    server.close()
+
+
+def register(tp: TestPlatform, **fields: Any) -> Platform:
+    """Store a registration for the test platform, as the admin page or CLI would."""
+    platform = Platform(
+        name=fields.pop("name", tp.name),
+        issuer=tp.issuer,
+        client_id=tp.client_id,
+        auth_login_url=tp.auth_login_url,
+        auth_token_url=tp.auth_token_url,
+        key_set_url=fields.pop("key_set_url", tp.key_set_url),
+        **fields,
+    )
+    platform.deployments = [Deployment(deployment_id=d) for d in tp.deployment_ids]
+    db.session.add(platform)
+    db.session.commit()
+    return platform
+
+
+@pytest.fixture
+def platform(app, key_server) -> TestPlatform:
+    tp = TestPlatform(
+        issuer="https://lms.example.test",
+        client_id="client-abc",
+        deployment_ids=["deployment-1"],
+        key_server=key_server,
+    )
+    register(tp)
+    return tp
+
+
+class LtiFlow:
+    """The browser's part of a launch, through the Flask test client."""
+
+    def __init__(self, client: FlaskClient, tp: TestPlatform) -> None:
+        self.client = client
+        self.tp = tp
+        self.state: str | None = None
+        self.nonce: str | None = None
+
+    def login(self, method: str = "POST", fixture: str | None = None, **params: str):
+        data = self.tp.login_params(fixture, **params)
+        if method == "GET":
+            return self.client.get("/lti/login", query_string=data)
+        return self.client.post("/lti/login", data=data)
+
+    def start(self, fixture: str | None = None, **params: str) -> dict[str, str]:
+        resp = self.login(fixture=fixture, **params)
+        assert resp.status_code == 302, resp.get_data(as_text=True)
+        auth = parse_auth_redirect(resp.headers["Location"])
+        self.state, self.nonce = auth["state"], auth["nonce"]
+        return auth
+
+    def post_launch(self, id_token: str | None, state: str | None = None, **extra: str):
+        data = {"state": state if state is not None else self.state, **extra}
+        if id_token is not None:
+            data["id_token"] = id_token
+        return self.client.post("/lti/launch", data=data)
+
+    def launch(self, fixture: str | None = None, *, login_fixture: str | None = None,
+               sign: dict[str, Any] | None = None, **claims: Any):
+        """Login (if not started) then launch with a payload from ``fixture`` + ``claims``."""
+        if self.state is None:
+            self.start(login_fixture)
+        body = self.tp.payload(fixture, nonce=self.nonce, **claims)
+        return self.post_launch(self.tp.sign(body, **(sign or {})))
+
+
+@pytest.fixture
+def lti(client, platform) -> LtiFlow:
+    return LtiFlow(client, platform)
