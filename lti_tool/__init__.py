@@ -54,9 +54,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(courses_bp)
     app.register_blueprint(admin_bp)
     if app.config.get("DEMO_MODE"):
+        from lti_tool.demo.cli import demo_cli
         from lti_tool.demo.views import bp as demo_bp
 
         app.register_blueprint(demo_bp)
+        app.cli.add_command(demo_cli)
 
     security.init_app(app)
     errors.init_app(app)
