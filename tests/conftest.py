@@ -20,7 +20,13 @@ from flask.testing import FlaskClient
 from lti_tool import create_app
 from lti_tool.extensions import db
 from lti_tool.lti.models import Deployment, Platform
-from tests.support.platform import TOOL_BASE, KeyServer, TestPlatform, parse_auth_redirect
+from tests.support.platform import (
+    REMOVE,
+    TOOL_BASE,
+    KeyServer,
+    TestPlatform,
+    parse_auth_redirect,
+)
 
 POSTGRES_URL = os.environ.get("STAFFROOM_TEST_DATABASE_URL", "postgresql://127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("STAFFROOM_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -31,6 +37,11 @@ SKIP_MESSAGE = (
     f"{POSTGRES_URL}, Redis at {REDIS_URL}; override with STAFFROOM_TEST_DATABASE_URL / "
     "STAFFROOM_TEST_REDIS_URL). It always runs in CI."
 )
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if not POSTGRES_ENABLED:
+        terminalreporter.write_line(SKIP_MESSAGE, yellow=True)
 
 
 def _migrate(url: str, redis_url: str, instance: str) -> None:
@@ -195,7 +206,12 @@ class LtiFlow:
         """Login (if not started) then launch with a payload from ``fixture`` + ``claims``."""
         if self.state is None:
             self.start(login_fixture)
+        nonce = claims.pop("nonce", self.nonce)
         body = self.tp.payload(fixture, nonce=self.nonce, **claims)
+        if nonce is not self.nonce:
+            body = self.tp.payload(fixture, nonce=nonce, **claims) if nonce is not REMOVE else {
+                k: v for k, v in body.items() if k != "nonce"
+            }
         return self.post_launch(self.tp.sign(body, **(sign or {})))
 
 

@@ -37,6 +37,7 @@ from pylti1p3.contrib.flask import (
     FlaskOIDCLogin,
     FlaskRequest,
 )
+from pylti1p3.exception import LtiException
 
 from lti_tool.cache import get_cache
 from lti_tool.extensions import db
@@ -154,7 +155,8 @@ class StaffroomOIDCLogin(FlaskOIDCLogin):
             what = f"issuer '{iss}'" + (f" with client_id '{client_id}'" if client_id else "")
             raise LoginError(
                 "L3",
-                f"no active platform registration for {what}: add it on the tool's admin page",
+                f"there is no active platform registration for {what}: "
+                "add it on the tool's admin page",
                 iss=iss,
                 client_id=client_id or "",
             )
@@ -246,7 +248,7 @@ class StaffroomMessageLaunch(FlaskMessageLaunch):
 
     def validate(self) -> StaffroomMessageLaunch:
         record = self._validate_state()
-        self.validate_jwt_format()
+        self._validate_format()
         self._validate_header()
         body = self._jwt["body"]
         if not isinstance(body, dict):
@@ -284,7 +286,18 @@ class StaffroomMessageLaunch(FlaskMessageLaunch):
             )
         return record
 
-    # V2 is pylti1p3's validate_jwt_format; V3, V4:
+    # V2
+    def _validate_format(self) -> None:
+        if not self._form.get("id_token"):
+            raise LaunchError("V2", "the launch has no id_token")
+        try:
+            self.validate_jwt_format()
+        except LtiException as exc:
+            raise LaunchError(
+                "V2", "the id_token is not a JSON Web Token (three base64url JSON parts)"
+            ) from exc
+
+    # V3, V4
     def _validate_header(self) -> None:
         header = self._jwt.get("header")
         if not isinstance(header, dict):

@@ -85,6 +85,8 @@ class KeyServer:
 class TestPlatform:
     """One registration as the platform side sees it."""
 
+    __test__ = False  # a helper, not a test class
+
     issuer: str
     client_id: str
     deployment_ids: list[str]
@@ -153,8 +155,9 @@ class TestPlatform:
             lifetime = 3600
         body.update({"iat": now, "exp": now + lifetime, "nonce": nonce})
         for key, value in claims.items():
-            name = key if key in {"iss", "aud", "azp", "sub", "exp", "iat", "nonce", "name",
-                                  "email", "given_name", "family_name", "picture"} else CLAIM + key
+            plain = {"iss", "aud", "azp", "sub", "exp", "iat", "nonce", "name", "email",
+                     "given_name", "family_name", "picture"}
+            name = key if key in plain or key.startswith("http") else CLAIM + key
             if value is REMOVE:
                 body.pop(name, None)
             else:
