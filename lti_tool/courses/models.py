@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lti_tool.db import utcnow
 from lti_tool.extensions import db
+from lti_tool.lti.roles import ROLE_LABELS, CourseRole, roles_from_names
 
 
 class Person(db.Model):
@@ -91,3 +92,13 @@ class Membership(db.Model):
 
     course: Mapped[Course] = relationship(back_populates="memberships")
     person: Mapped[Person] = relationship()
+
+    @property
+    def role_set(self) -> frozenset[CourseRole]:
+        return roles_from_names(self.roles)
+
+    @property
+    def role_labels(self) -> str:
+        """Human words for the roles, most senior first: "teacher, teaching assistant"."""
+        order = list(CourseRole)
+        return ", ".join(ROLE_LABELS[r] for r in sorted(self.role_set, key=order.index))

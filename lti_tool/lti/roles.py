@@ -47,6 +47,18 @@ STAFF_ROLES = frozenset(
     }
 )
 
+ROLE_LABELS = {
+    CourseRole.INSTRUCTOR: "teacher",
+    CourseRole.TEACHING_ASSISTANT: "teaching assistant",
+    CourseRole.CONTENT_DEVELOPER: "course designer",
+    CourseRole.ADMINISTRATOR: "course administrator",
+    CourseRole.MENTOR: "mentor",
+    CourseRole.LEARNER: "learner",
+    CourseRole.MANAGER: "manager",
+    CourseRole.MEMBER: "member",
+    CourseRole.OFFICER: "officer",
+}
+
 _CONTEXT_NAMES = {
     "Instructor": CourseRole.INSTRUCTOR,
     "TeachingAssistant": CourseRole.TEACHING_ASSISTANT,

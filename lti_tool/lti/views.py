@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, jsonify, redirect, render_template, request, session, url_for
+from flask_wtf import FlaskForm
+from wtforms import StringField
+from wtforms.validators import DataRequired, Length
 
 from lti_tool.courses.context import remember_course
 from lti_tool.courses.services import record_launch
-from lti_tool.extensions import csrf
+from lti_tool.extensions import csrf, db
 from lti_tool.lti import keys
+from lti_tool.lti.context import DeepLinkingSettings, LaunchContext
+from lti_tool.lti.deep_linking import ResourceLinkItem, accepts_resource_links, response_jwt
 from lti_tool.lti.errors import CookiesBlockedError, LtiError
-from lti_tool.lti.launch import begin_login, validate_launch
+from lti_tool.lti.launch import begin_login, external_url, validate_launch
+from lti_tool.lti.models import Platform
 
 bp = Blueprint("lti", __name__, url_prefix="/lti")
 log = logging.getLogger("lti_tool.lti")
@@ -62,6 +68,8 @@ def launch():
         ctx.course_id,
         ctx.roles.is_staff,
     )
+    if ctx.is_deep_linking:
+        return _start_deep_linking(ctx)
     if ctx.course_id is None:
         return render_template("lti/no_course.html", ctx=ctx)
     remember_course(ctx.course_id, ctx.person_id)
@@ -78,3 +86,65 @@ def jwks():
     response = jsonify(keys.jwks())
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
+
+
+class DeepLinkForm(FlaskForm):
+    title = StringField(
+        "Title of the link in your course",
+        validators=[DataRequired("Give the link a title."), Length(max=255)],
+    )
+
+
+DEEP_LINK_SESSION_KEY = "deep_link"
+
+
+def _start_deep_linking(ctx: LaunchContext):  # type: ignore[no-untyped-def]
+    """A teacher is placing Staffroom in the LMS: offer a link to the course's staffroom."""
+    if not ctx.roles.is_staff:
+        return render_template("lti/staff_only.html", ctx=ctx)
+    settings = ctx.deep_linking
+    assert settings is not None
+    if ctx.course_id is not None:
+        remember_course(ctx.course_id, ctx.person_id)
+    session[DEEP_LINK_SESSION_KEY] = {
+        "platform_id": ctx.platform.id,
+        "deployment_id": ctx.deployment_id,
+        "return_url": settings.return_url,
+        "accept_types": list(settings.accept_types),
+        "accept_multiple": settings.accept_multiple,
+        "data": settings.data,
+    }
+    form = DeepLinkForm(title=settings.title or "Staffroom")
+    return render_template(
+        "lti/deep_link.html", form=form, ctx=ctx, accepts=accepts_resource_links(settings)
+    )
+
+
+@bp.post("/deep-link")
+def deep_link_response():
+    """Send the chosen link back to the LMS (Deep Linking 2.0 response, checklist D1–D5)."""
+    pending = session.get(DEEP_LINK_SESSION_KEY)
+    if not pending:
+        return render_template("errors/not_launched.html"), 401
+    form = DeepLinkForm()
+    settings = DeepLinkingSettings(
+        return_url=pending["return_url"],
+        accept_types=tuple(pending["accept_types"]),
+        accept_multiple=pending["accept_multiple"],
+        data=pending["data"],
+    )
+    if not form.validate_on_submit():
+        return render_template(
+            "lti/deep_link.html", form=form, ctx=None, accepts=accepts_resource_links(settings)
+        ), 400
+    platform = db.session.get(Platform, pending["platform_id"])
+    if platform is None or not platform.active:
+        return render_template("errors/not_launched.html"), 401
+    token = response_jwt(
+        platform,
+        pending["deployment_id"],
+        settings,
+        [ResourceLinkItem(title=form.title.data.strip(), url=external_url("lti.launch"))],
+    )
+    session.pop(DEEP_LINK_SESSION_KEY, None)
+    return render_template("lti/deep_link_return.html", return_url=settings.return_url, jwt=token)

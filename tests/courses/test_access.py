@@ -1,0 +1,114 @@
+"""Course access after the launch: who reaches the course area, as a matrix."""
+
+from __future__ import annotations
+
+import pytest
+
+from lti_tool.courses.models import Membership
+from lti_tool.courses.policy import Permission, permissions_for
+from lti_tool.extensions import db
+from lti_tool.lti.roles import STAFF_ROLES, CourseRole
+from tests.conftest import LtiFlow
+
+LIS = "http://purl.imsglobal.org/vocab/lis/v2/"
+
+
+@pytest.mark.parametrize("role", list(CourseRole))
+@pytest.mark.parametrize("permission", list(Permission))
+def test_permission_matrix(role, permission):
+    allowed = permission in permissions_for(frozenset({role}))
+    assert allowed is (role in STAFF_ROLES)
+    assert permission not in permissions_for(frozenset({role}), active=False)
+
+
+@pytest.mark.parametrize(
+    ("roles", "status"),
+    [
+        ([LIS + "membership#Instructor"], 200),
+        ([LIS + "membership/Instructor#TeachingAssistant"], 200),
+        ([LIS + "membership#ContentDeveloper"], 200),
+        ([LIS + "membership#Learner"], 403),
+        ([LIS + "membership#Mentor"], 403),
+        ([LIS + "institution/person#Administrator"], 403),
+        ([], 403),
+    ],
+)
+def test_dashboard_access_by_launch_role(lti, roles, status):
+    lti.launch(roles=roles)
+    assert lti.client.get("/courses/1/").status_code == status
+
+
+def test_learner_page_offers_nothing_but_the_way_back(lti):
+    resp = lti.launch(
+        roles=[LIS + "membership#Learner"],
+        launch_presentation={"return_url": "https://lms.example.test/course/1"},
+    )
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 200
+    assert "Staffroom is for your teachers" in page
+    assert 'href="https://lms.example.test/course/1"' in page
+    assert "/courses/" not in page
+
+
+def test_course_area_requires_a_launch(client, app):
+    resp = client.get("/courses/1/")
+    assert resp.status_code == 401
+    assert "Open Staffroom from your course" in resp.get_data(as_text=True)
+
+
+def test_launch_into_one_course_does_not_open_another(lti, client, platform):
+    lti.launch()
+    other = LtiFlow(client, platform)
+    other.launch(context={"id": "course-2", "title": "Other"}, sub="someone-else")
+    # The browser now holds both courses, each as its own person.
+    assert client.get("/courses/1/").status_code == 200
+    assert client.get("/courses/2/").status_code == 200
+    fresh = lti.client.application.test_client()
+    assert fresh.get("/courses/1/").status_code == 401
+
+
+def test_removed_membership_loses_access_at_once(lti):
+    lti.launch()
+    assert lti.client.get("/courses/1/").status_code == 200
+    db.session.execute(db.update(Membership).values(active=False))
+    db.session.commit()
+    assert lti.client.get("/courses/1/").status_code == 403
+
+
+def test_role_change_at_next_launch_is_applied(lti, client, platform):
+    lti.launch()
+    LtiFlow(client, platform).launch(roles=[LIS + "membership#Learner"])
+    assert client.get("/courses/1/").status_code == 403
+
+
+def test_dashboard_lists_the_course_team_not_learners(lti, client, platform):
+    lti.launch()
+    LtiFlow(client, platform).launch(sub="ta-1", name="Tom Assistant",
+                                     roles=[LIS + "membership/Instructor#TeachingAssistant"])
+    LtiFlow(client, platform).launch(sub="pupil-1", name="Pip Pupil",
+                                     roles=[LIS + "membership#Learner"])
+    LtiFlow(client, platform).launch()  # back as the teacher
+    page = client.get("/courses/1/").get_data(as_text=True)
+    assert "Ada Teacher" in page
+    assert "Tom Assistant" in page
+    assert "teaching assistant" in page
+    assert "Pip Pupil" not in page
+
+
+def test_session_cookie_is_fit_for_a_cross_site_iframe(lti):
+    resp = lti.launch()
+    (cookie,) = [c for c in resp.headers.getlist("Set-Cookie") if c.startswith("staffroom_session=")]
+    attrs = {a.strip().split("=")[0].lower() for a in cookie.split(";")}
+    assert {"secure", "httponly", "partitioned"} <= attrs
+    assert "SameSite=None" in cookie
+
+
+def test_security_headers(lti):
+    resp = lti.client.get(lti.launch().headers["Location"])
+    csp = resp.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp
+    assert "script-src 'self'" in csp
+    assert "frame-ancestors 'self' https://lms.example.test" in csp
+    assert resp.headers["X-Content-Type-Options"] == "nosniff"
+    assert resp.headers["Cache-Control"] == "no-store"
+    assert "X-Frame-Options" not in resp.headers

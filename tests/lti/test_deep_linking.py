@@ -1,0 +1,155 @@
+"""Deep Linking 2.0 response: checklist lines D1–D5."""
+
+from __future__ import annotations
+
+import html
+import re
+import time
+
+import jwt
+import pytest
+
+from lti_tool.lti import keys
+from tests.conftest import LtiFlow
+from tests.lti.test_lms_samples import platform_for
+from tests.support.platform import load_fixture
+
+CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
+DL = "https://purl.imsglobal.org/spec/lti-dl/claim/"
+
+
+def _csrf(page: str) -> str:
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+
+
+def deep_link(client, key_server, sample: str, title: str = "Our staffroom"):
+    tp = platform_for(sample, key_server)
+    flow = LtiFlow(client, tp)
+    flow.start(sample.split("-")[0] + "-login-initiation",
+               target_link_uri=load_fixture(sample)[CLAIM + "target_link_uri"])
+    page = flow.launch(sample).get_data(as_text=True)
+    resp = client.post("/lti/deep-link", data={"csrf_token": _csrf(page), "title": title})
+    return tp, resp
+
+
+def _response_token(resp) -> tuple[str, str]:
+    page = resp.get_data(as_text=True)
+    action = html.unescape(re.search(r'<form method="post" action="([^"]+)"', page).group(1))
+    token = re.search(r'name="JWT" value="([^"]+)"', page).group(1)
+    return action, token
+
+
+def _verify(token: str, tp) -> dict:
+    header = jwt.get_unverified_header(token)
+    (jwk,) = [k for k in keys.jwks()["keys"] if k["kid"] == header["kid"]]
+    return jwt.decode(token, jwt.PyJWK.from_dict(jwk), algorithms=["RS256"], audience=tp.issuer)
+
+
+@pytest.mark.parametrize("sample", ["canvas-deep-linking-request", "moodle-deep-linking-request"])
+def test_d1_signed_with_a_key_in_our_jwks(client, key_server, sample):
+    tp, resp = deep_link(client, key_server, sample)
+    assert resp.status_code == 200
+    _, token = _response_token(resp)
+    assert jwt.get_unverified_header(token)["alg"] == "RS256"
+    assert _verify(token, tp)
+
+
+def test_d2_response_claims(client, key_server):
+    tp, resp = deep_link(client, key_server, "moodle-deep-linking-request")
+    claims = _verify(_response_token(resp)[1], tp)
+    assert claims["iss"] == tp.client_id
+    assert claims["aud"] == tp.issuer
+    assert claims["iat"] <= time.time() + 1
+    assert 0 < claims["exp"] - claims["iat"] <= 600
+    assert len(claims["nonce"]) >= 16
+    assert claims[CLAIM + "deployment_id"] == "7"
+    assert claims[CLAIM + "message_type"] == "LtiDeepLinkingResponse"
+    assert claims[CLAIM + "version"] == "1.3.0"
+
+
+def test_d3_data_is_echoed_when_present_and_absent_otherwise(client, key_server, app):
+    from lti_tool.lti.context import DeepLinkingSettings
+    from lti_tool.lti.deep_linking import ResourceLinkItem, response_jwt
+    from lti_tool.lti.models import Platform
+    from tests.conftest import register
+    from tests.support.platform import TestPlatform
+
+    tp = TestPlatform(issuer="https://d3.example.test", client_id="d3", deployment_ids=["1"],
+                      key_server=key_server)
+    platform: Platform = register(tp)
+    opaque = "eyJhbGciOiJIUzI1NiJ9.eyJ4IjoxfQ.sig+/= exact"
+    item = [ResourceLinkItem(title="S", url="https://tool.example.org/lti/launch")]
+    with_data = DeepLinkingSettings("https://d3.example.test/r", ("ltiResourceLink",), data=opaque)
+    claims = _verify(response_jwt(platform, "1", with_data, item), tp)
+    assert claims[DL + "data"] == opaque
+    without = DeepLinkingSettings("https://d3.example.test/r", ("ltiResourceLink",))
+    assert DL + "data" not in _verify(response_jwt(platform, "1", without, item), tp)
+
+
+def test_d4_one_lti_resource_link_to_our_launch_url(client, key_server):
+    tp, resp = deep_link(client, key_server, "canvas-deep-linking-request", title="Chem team")
+    items = _verify(_response_token(resp)[1], tp)[DL + "content_items"]
+    assert items == [{"type": "ltiResourceLink", "title": "Chem team",
+                      "url": "https://tool.example.org/lti/launch"}]
+
+
+def test_d4_refuses_types_the_platform_does_not_accept(app, key_server):
+    from lti_tool.lti.context import DeepLinkingSettings
+    from lti_tool.lti.deep_linking import ResourceLinkItem, response_jwt
+    from lti_tool.lti.errors import LtiError
+    from tests.conftest import register
+    from tests.support.platform import TestPlatform
+
+    tp = TestPlatform(issuer="https://d4.example.test", client_id="d4", deployment_ids=["1"],
+                      key_server=key_server)
+    platform = register(tp)
+    item = ResourceLinkItem(title="S", url="https://tool.example.org/lti/launch")
+    links_only = DeepLinkingSettings("https://d4.example.test/r", ("link", "html"))
+    with pytest.raises(LtiError, match="does not accept links"):
+        response_jwt(platform, "1", links_only, [item])
+    single = DeepLinkingSettings("https://d4.example.test/r", ("ltiResourceLink",))
+    with pytest.raises(LtiError, match="only one item"):
+        response_jwt(platform, "1", single, [item, item])
+
+
+def test_d4_page_says_when_links_are_not_accepted(client, key_server):
+    tp = platform_for("canvas-deep-linking-request", key_server)
+    flow = LtiFlow(client, tp)
+    flow.start("canvas-login-initiation")
+    settings = dict(load_fixture("canvas-deep-linking-request")[DL + "deep_linking_settings"])
+    settings["accept_types"] = ["file"]
+    page = flow.launch("canvas-deep-linking-request",
+                       **{DL + "deep_linking_settings": settings}).get_data(as_text=True)
+    assert "does not accept links to tools" in page
+    assert "Add the link" not in page
+
+
+def test_d5_auto_posts_jwt_to_the_return_url_keeping_its_query(client, key_server):
+    _, resp = deep_link(client, key_server, "canvas-deep-linking-request")
+    action, _ = _response_token(resp)
+    expected = load_fixture("canvas-deep-linking-request")[DL + "deep_linking_settings"]
+    assert action == expected["deep_link_return_url"]
+    page = resp.get_data(as_text=True)
+    assert "data-autosubmit" in page
+    assert "autosubmit.js" in page
+    assert "form-action 'self'" in resp.headers["Content-Security-Policy"]
+    assert "https://northwind.instructure.com" in resp.headers["Content-Security-Policy"]
+
+
+def test_deep_link_title_is_required_and_kept_on_error(client, key_server):
+    _, resp = deep_link(client, key_server, "moodle-deep-linking-request", title="   ")
+    assert resp.status_code == 400
+    assert "Give the link a title." in resp.get_data(as_text=True)
+
+
+def test_deep_link_response_requires_a_deep_linking_launch(client, app):
+    assert client.post("/lti/deep-link", data={"title": "x"}).status_code in (400, 401)
+
+
+def test_learner_cannot_deep_link(client, key_server):
+    tp = platform_for("moodle-deep-linking-request", key_server)
+    flow = LtiFlow(client, tp)
+    flow.start("moodle-login-initiation", target_link_uri="https://tool.example.org/lti/deeplink")
+    resp = flow.launch("moodle-deep-linking-request", roles=["Learner"])
+    assert "Staffroom is for your teachers" in resp.get_data(as_text=True)
+    assert client.post("/lti/deep-link", data={"title": "x"}).status_code in (400, 401)
