@@ -97,7 +97,8 @@ def test_dashboard_lists_the_course_team_not_learners(lti, client, platform):
 
 def test_session_cookie_is_fit_for_a_cross_site_iframe(lti):
     resp = lti.launch()
-    (cookie,) = [c for c in resp.headers.getlist("Set-Cookie") if c.startswith("staffroom_session=")]
+    cookies = resp.headers.getlist("Set-Cookie")
+    (cookie,) = [c for c in cookies if c.startswith("staffroom_session=")]
     attrs = {a.strip().split("=")[0].lower() for a in cookie.split(";")}
     assert {"secure", "httponly", "partitioned"} <= attrs
     assert "SameSite=None" in cookie
