@@ -45,7 +45,10 @@ def init_app(app: Flask) -> None:
         log.error("database unavailable: %s", exc.__class__.__name__)
         from lti_tool.extensions import db
 
-        db.session.rollback()
+        try:
+            db.session.rollback()
+        except OperationalError:
+            log.error("database rollback failed as well")
         return page(
             503,
             "Staffroom cannot reach its database",

@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask, Response, request
+from sqlalchemy.exc import SQLAlchemyError
 
 from lti_tool.courses.services import frame_ancestors
 
+log = logging.getLogger("lti_tool")
+
+
+def _platform_origins() -> str:
+    try:
+        return " ".join(frame_ancestors())
+    except SQLAlchemyError:
+        # The database is down: the error page still gets a policy, framed by ourselves only.
+        log.warning("frame-ancestors: database unavailable, allowing 'self' only")
+        return ""
+
 
 def _csp() -> str:
-    platforms = " ".join(frame_ancestors())
+    platforms = _platform_origins()
     return "; ".join(
         [
             "default-src 'self'",
