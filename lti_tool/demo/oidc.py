@@ -1,0 +1,209 @@
+"""The practice LMS's side of an LTI 1.3 launch: login initiation and the OIDC auth endpoint.
+
+What a real platform does, step by step (LTI Security Framework §5.1.1):
+
+1. The course page starts a third-party initiated login: it sends the browser to
+   the tool's ``/lti/login`` with ``iss``, ``login_hint``, ``target_link_uri``,
+   ``lti_message_hint``, ``client_id`` and ``lti_deployment_id``
+   (:func:`login_initiation`).
+2. The tool redirects back to the platform's auth endpoint with ``state`` and
+   ``nonce``; the platform checks the request as Moodle's ``mod/lti/auth.php``
+   does (:func:`validate_auth_request`): an unregistered ``redirect_uri`` or a
+   forged hint gets an error page, never a redirect.
+3. The platform signs an ``LtiResourceLinkRequest`` id_token
+   (:func:`id_token_claims`, :func:`sign_id_token`) and form-POSTs it with the
+   ``state`` to the redirect URI.
+
+The ``lti_message_hint`` is an HMAC-signed token (the app's ``SECRET_KEY``)
+saying who launched which resource link, so the auth endpoint needs no
+server-side memory and a hint cannot be made up or moved to another person.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from joserfc import jwt
+
+from lti_tool.demo import roster
+from lti_tool.demo.platform import (
+    CLIENT_ID,
+    DEPLOYMENT_ID,
+    PLATFORM_NAME,
+    PRODUCT_FAMILY,
+    Endpoints,
+    signing_key,
+)
+from lti_tool.demo.roster import Member
+from lti_tool.version import __version__
+
+CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
+HINT_SALT = "staffroom.practice-lms.lti-message-hint"
+# A launch page left open this long must be reloaded before Staffroom opens again.
+HINT_MAX_AGE = 3600
+ID_TOKEN_LIFETIME = 300
+
+
+class AuthRequestError(Exception):
+    """An auth request the practice LMS refuses; ``error`` is the OIDC error code."""
+
+    def __init__(self, error: str, description: str) -> None:
+        super().__init__(description)
+        self.error = error
+        self.description = description
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=HINT_SALT)
+
+
+def make_message_hint(member: Member) -> str:
+    """The signed ``lti_message_hint``: who is launching, from which link of which course."""
+    return _serializer().dumps(
+        {"u": member.user_id, "rl": roster.RESOURCE_LINK_ID, "c": roster.COURSE.context_id}
+    )
+
+
+def login_initiation(endpoints: Endpoints, member: Member) -> dict[str, str]:
+    """The third-party initiated login parameters for ``member`` opening Staffroom."""
+    return {
+        "iss": endpoints.issuer,
+        "login_hint": member.user_id,
+        "target_link_uri": endpoints.tool_launch_url,
+        "lti_message_hint": make_message_hint(member),
+        "client_id": CLIENT_ID,
+        "lti_deployment_id": DEPLOYMENT_ID,
+    }
+
+
+@dataclass(frozen=True)
+class AuthRequest:
+    """A checked auth request: everything the id_token and the response form need."""
+
+    member: Member
+    redirect_uri: str
+    nonce: str
+    state: str | None
+
+
+def validate_auth_request(params: Mapping[str, str], endpoints: Endpoints) -> AuthRequest:
+    """Check an OIDC auth request as a platform must; raise :class:`AuthRequestError`."""
+    client_id = params.get("client_id", "")
+    if client_id != CLIENT_ID:
+        raise AuthRequestError(
+            "unauthorized_client",
+            f"no tool is registered in the practice LMS with client_id '{client_id}'",
+        )
+    redirect_uri = params.get("redirect_uri", "")
+    if redirect_uri != endpoints.tool_launch_url:
+        raise AuthRequestError(
+            "invalid_request",
+            f"the redirect_uri '{redirect_uri}' is not the tool's registered redirect URI "
+            f"({endpoints.tool_launch_url})",
+        )
+    if "openid" not in params.get("scope", "").split():
+        raise AuthRequestError("invalid_scope", "the scope must be 'openid'")
+    if params.get("response_type") != "id_token":
+        raise AuthRequestError(
+            "unsupported_response_type", "the response_type must be 'id_token'"
+        )
+    if params.get("response_mode") != "form_post":
+        raise AuthRequestError("invalid_request", "the response_mode must be 'form_post'")
+    if params.get("prompt") != "none":
+        raise AuthRequestError("invalid_request", "the prompt must be 'none'")
+    nonce = params.get("nonce", "")
+    if not nonce:
+        raise AuthRequestError("invalid_request", "the request has no nonce")
+    member = roster.find_member(params.get("login_hint"))
+    if member is None:
+        raise AuthRequestError(
+            "login_required", "the login_hint does not name anyone in the practice LMS"
+        )
+    _check_message_hint(params.get("lti_message_hint", ""), member)
+    return AuthRequest(
+        member=member, redirect_uri=redirect_uri, nonce=nonce, state=params.get("state") or None
+    )
+
+
+def _check_message_hint(hint: str, member: Member) -> None:
+    if not hint:
+        raise AuthRequestError("invalid_request", "the request has no lti_message_hint")
+    try:
+        data = _serializer().loads(hint, max_age=HINT_MAX_AGE)
+    except SignatureExpired as exc:
+        raise AuthRequestError(
+            "invalid_request",
+            "the lti_message_hint has expired: reload the course page and open Staffroom again",
+        ) from exc
+    except BadSignature as exc:
+        raise AuthRequestError(
+            "invalid_request", "the lti_message_hint was not issued by the practice LMS"
+        ) from exc
+    if not isinstance(data, dict) or data.get("u") != member.user_id:
+        raise AuthRequestError(
+            "invalid_request", "the lti_message_hint was issued for someone else's launch"
+        )
+    if data.get("rl") != roster.RESOURCE_LINK_ID or data.get("c") != roster.COURSE.context_id:
+        raise AuthRequestError(
+            "invalid_request", "the lti_message_hint names a link that is not in this course"
+        )
+
+
+def id_token_claims(
+    auth: AuthRequest, endpoints: Endpoints, now: int | None = None
+) -> dict[str, Any]:
+    """A complete ``LtiResourceLinkRequest`` for the member in ``auth``."""
+    issued = int(time.time()) if now is None else now
+    member = auth.member
+    course = roster.COURSE
+    return {
+        "iss": endpoints.issuer,
+        "aud": CLIENT_ID,
+        "azp": CLIENT_ID,
+        "sub": member.sub,
+        "iat": issued,
+        "exp": issued + ID_TOKEN_LIFETIME,
+        "nonce": auth.nonce,
+        "name": member.name,
+        "given_name": member.given_name,
+        "family_name": member.family_name,
+        "email": member.email,
+        CLAIM + "message_type": "LtiResourceLinkRequest",
+        CLAIM + "version": "1.3.0",
+        CLAIM + "deployment_id": DEPLOYMENT_ID,
+        CLAIM + "target_link_uri": endpoints.tool_launch_url,
+        CLAIM + "resource_link": {
+            "id": roster.RESOURCE_LINK_ID,
+            "title": roster.RESOURCE_LINK_TITLE,
+        },
+        CLAIM + "roles": member.roles,
+        CLAIM + "context": {
+            "id": course.context_id,
+            "label": course.label,
+            "title": course.title,
+            "type": [course.context_type],
+        },
+        CLAIM + "launch_presentation": {
+            "document_target": "iframe",
+            "return_url": endpoints.course_url + "?as=" + member.user_id,
+            "locale": "en",
+        },
+        CLAIM + "tool_platform": {
+            "product_family_code": PRODUCT_FAMILY,
+            "name": PLATFORM_NAME,
+            "version": __version__,
+            "guid": endpoints.issuer,
+        },
+        CLAIM + "custom": {},
+    }
+
+
+def sign_id_token(claims: Mapping[str, Any]) -> str:
+    """RS256 with the practice LMS's key; the header names the key by its ``kid``."""
+    key = signing_key()
+    return jwt.encode({"alg": "RS256", "kid": key.kid, "typ": "JWT"}, dict(claims), key)
