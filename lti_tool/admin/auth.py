@@ -1,0 +1,130 @@
+"""Local administrator accounts: creating them, checking passwords, the login session.
+
+There is no default account and no default password: the first administrator
+is created on the server with ``flask --app lti_tool admin create``, by someone
+who can already run commands there. The logged-in administrator's id is kept in
+the signed session cookie as ``session["admin_id"]`` and reloaded (and checked
+to be still active) on every admin request.
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask import session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from lti_tool.admin.models import MIN_PASSWORD_LENGTH, AdminUser
+from lti_tool.db import utcnow
+from lti_tool.extensions import db
+
+SESSION_KEY = "admin_id"
+USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9._@-]{1,80}$")
+# Checked against when the username is unknown, so that a wrong username takes as
+# long as a wrong password and the login does not reveal which accounts exist.
+_DUMMY_HASH = generate_password_hash("staffroom-no-such-admin")
+
+
+class AdminAccountError(ValueError):
+    """An account change that was refused; the message says why."""
+
+
+def find_admin(username: str) -> AdminUser | None:
+    return db.session.scalars(db.select(AdminUser).where(AdminUser.username == username)).first()
+
+
+def list_admins() -> list[AdminUser]:
+    return list(db.session.scalars(db.select(AdminUser).order_by(AdminUser.username)))
+
+
+def create_admin(username: str, password: str) -> AdminUser:
+    """Create an administrator account.
+
+    :raise AdminAccountError: for an unusable username, a short password or a
+        username that is taken.
+    """
+    username = username.strip()
+    if not USERNAME_PATTERN.match(username):
+        raise AdminAccountError(
+            "The username must be 1 to 80 characters: letters, digits, and . _ @ - only."
+        )
+    if find_admin(username) is not None:
+        raise AdminAccountError(f"An administrator named '{username}' already exists.")
+    user = AdminUser(username=username)
+    try:
+        user.set_password(password)
+    except ValueError as exc:
+        raise AdminAccountError(str(exc)) from exc
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def set_password(username: str, password: str) -> AdminUser:
+    """Replace an administrator's password (for a forgotten one, from the command line)."""
+    user = find_admin(username.strip())
+    if user is None:
+        raise AdminAccountError(f"There is no administrator named '{username}'.")
+    try:
+        user.set_password(password)
+    except ValueError as exc:
+        raise AdminAccountError(str(exc)) from exc
+    db.session.commit()
+    return user
+
+
+def authenticate(username: str, password: str) -> AdminUser | None:
+    """The active account with this username and password, or None."""
+    user = find_admin(username.strip())
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not user.check_password(password) or not user.active:
+        return None
+    return user
+
+
+def log_in(user: AdminUser) -> None:
+    """Start an admin session.
+
+    The session is a signed cookie, so it cannot be fixated by a third party; the
+    login form's CSRF token keeps anyone from logging a browser into their account.
+    """
+    session[SESSION_KEY] = user.id
+    user.last_login_at = utcnow()
+    db.session.commit()
+
+
+def log_out() -> None:
+    session.pop(SESSION_KEY, None)
+
+
+def current_admin() -> AdminUser | None:
+    """The logged-in administrator, if the account still exists and is active."""
+    admin_id = session.get(SESSION_KEY)
+    if not isinstance(admin_id, int):
+        return None
+    user = db.session.get(AdminUser, admin_id)
+    if user is None or not user.active:
+        session.pop(SESSION_KEY, None)
+        return None
+    return user
+
+
+def any_admin_exists() -> bool:
+    return db.session.scalars(db.select(AdminUser.id).limit(1)).first() is not None
+
+
+__all__ = [
+    "MIN_PASSWORD_LENGTH",
+    "AdminAccountError",
+    "any_admin_exists",
+    "authenticate",
+    "create_admin",
+    "current_admin",
+    "find_admin",
+    "list_admins",
+    "log_in",
+    "log_out",
+    "set_password",
+]

@@ -1,0 +1,211 @@
+"""Who may use the admin page: login, logout, rate limiting, CSRF, no default account."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from lti_tool.admin import auth
+from lti_tool.extensions import db
+from lti_tool.lti import keys
+from lti_tool.lti.models import Platform
+from tests.admin.conftest import PASSWORD, AdminBrowser, page_text
+
+# Every admin URL but the login form; {platform}, {deployment} and {kid} are filled in.
+PROTECTED = [
+    ("GET", "/admin/"),
+    ("GET", "/admin/platforms/new"),
+    ("POST", "/admin/platforms/new"),
+    ("GET", "/admin/platforms/{platform}/edit"),
+    ("POST", "/admin/platforms/{platform}/edit"),
+    ("POST", "/admin/platforms/{platform}/disable"),
+    ("POST", "/admin/platforms/{platform}/enable"),
+    ("GET", "/admin/platforms/{platform}/delete"),
+    ("POST", "/admin/platforms/{platform}/delete"),
+    ("GET", "/admin/platforms/{platform}/deployments"),
+    ("POST", "/admin/platforms/{platform}/deployments"),
+    ("POST", "/admin/platforms/{platform}/deployments/{deployment}/remove"),
+    ("GET", "/admin/setup"),
+    ("GET", "/admin/keys"),
+    ("POST", "/admin/keys/generate"),
+    ("POST", "/admin/keys/{kid}/retire"),
+    ("POST", "/admin/logout"),
+]
+
+
+def test_the_list_of_protected_urls_covers_every_admin_route(app):
+    rules = {
+        (method, rule.rule)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("admin.") and rule.endpoint != "admin.login"
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    listed = {
+        (method, url.replace("{platform}", "<int:platform_id>")
+         .replace("{deployment}", "<int:deployment_pk>").replace("{kid}", "<kid>"))
+        for method, url in PROTECTED
+    }
+    assert rules == listed
+
+
+@pytest.mark.parametrize(("method", "url"), PROTECTED)
+def test_every_admin_page_requires_login(app, browser, platform, method, url):
+    stored = db.session.scalars(db.select(Platform)).one()
+    kid = keys.signing_key().kid
+    url = url.format(platform=stored.id, deployment=stored.deployments[0].id, kid=kid)
+    count_keys = len(keys.active_keys())
+
+    if method == "GET":
+        resp = browser.get(url)
+    else:
+        resp = browser.post(url, {"name": "changed", "deployment_id": "new"},
+                            form_url="/admin/login")
+
+    assert resp.status_code == 303
+    location = urlsplit(resp.headers["Location"])
+    assert location.path == "/admin/login"
+    if method == "GET":
+        assert parse_qs(location.query)["next"] == [url]
+    db.session.expire_all()
+    assert db.session.get(Platform, stored.id).name == "Test LMS"
+    assert db.session.get(Platform, stored.id).active
+    assert len(stored.deployments) == 1
+    assert len(keys.active_keys()) == count_keys
+
+
+def test_login_then_every_page_opens_and_logout_ends_the_session(browser, admin_user, platform):
+    resp = browser.login()
+    assert resp.status_code == 303
+    assert urlsplit(resp.headers["Location"]).path == "/admin/"
+    with browser.client.session_transaction() as session:
+        assert session["admin_id"] == admin_user.id
+    assert browser.get("/admin/").status_code == 200
+    assert "Signed in as admin" in page_text(browser.get("/admin/setup"))
+    db.session.expire_all()
+    assert admin_user.last_login_at is not None
+
+    resp = browser.post("/admin/logout")
+    assert resp.status_code == 303
+    with browser.client.session_transaction() as session:
+        assert "admin_id" not in session
+    assert browser.get("/admin/").status_code == 303
+
+
+def test_login_returns_to_the_page_asked_for(browser, admin_user):
+    resp = browser.login(url="/admin/login?next=/admin/keys")
+    assert resp.headers["Location"].endswith("/admin/keys")
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/admin", "//evil.example/admin", "/lti/"])
+def test_login_never_redirects_outside_the_admin_area(browser, admin_user, target):
+    resp = browser.login(url=f"/admin/login?next={target}")
+    assert urlsplit(resp.headers["Location"]).path == "/admin/"
+    assert "evil" not in resp.headers["Location"]
+
+
+@pytest.mark.parametrize(
+    ("username", "password"),
+    [("admin", "wrong password!!"), ("nobody", PASSWORD), ("ADMIN", PASSWORD)],
+)
+def test_wrong_username_or_password_is_refused(browser, admin_user, username, password):
+    resp = browser.login(username, password)
+    assert resp.status_code == 200
+    assert "The username or password is not correct." in page_text(resp)
+    with browser.client.session_transaction() as session:
+        assert "admin_id" not in session
+    assert browser.get("/admin/").status_code == 303
+
+
+def test_a_disabled_account_cannot_log_in_or_stay_logged_in(admin, admin_user):
+    admin_user.active = False
+    db.session.commit()
+    assert admin.get("/admin/").status_code == 303
+    assert admin.login().status_code == 200
+
+
+def test_empty_fields_get_messages_tied_to_them(browser, admin_user):
+    resp = browser.login("", "")
+    text = page_text(resp)
+    assert "Enter your username." in text
+    assert 'aria-describedby="username-error"' in text
+    assert 'id="username-error"' in text
+
+
+def test_there_is_no_default_account(browser):
+    for username, password in [("admin", "admin"), ("admin", "password"), ("admin", "")]:
+        assert browser.login(username, password).status_code == 200
+    text = page_text(browser.get("/admin/login"))
+    assert "No administrator account yet" in text
+    assert "flask --app lti_tool admin create --username" in text
+
+
+def test_the_first_account_hint_disappears_once_an_admin_exists(browser, admin_user):
+    assert "No administrator account yet" not in page_text(browser.get("/admin/login"))
+
+
+def test_login_attempts_are_rate_limited(app, browser, admin_user):
+    app.config["ADMIN_LOGIN_RATE_LIMIT"] = "3 per 15 minutes"
+    for _ in range(3):
+        assert browser.login("admin", "wrong password!!").status_code == 200
+    resp = browser.login()
+    assert resp.status_code == 429
+    assert "Too many attempts" in page_text(resp)
+    # Only the POST is limited: the form itself still opens.
+    assert browser.get("/admin/login").status_code == 200
+
+
+def test_the_rate_limit_also_protects_one_account_from_many_addresses(app, browser, admin_user):
+    app.config["ADMIN_LOGIN_RATE_LIMIT"] = "3 per 15 minutes"
+    for i in range(3):
+        resp = browser.login("admin", "wrong password!!",
+                             environ_base={"REMOTE_ADDR": f"10.0.0.{i + 1}"})
+        assert resp.status_code == 200
+    resp = browser.login(environ_base={"REMOTE_ADDR": "10.0.0.9"})
+    assert resp.status_code == 429
+
+
+def test_successful_logins_do_not_use_up_the_limit(app, admin_user):
+    app.config["ADMIN_LOGIN_RATE_LIMIT"] = "2 per 15 minutes"
+    for _ in range(4):
+        assert AdminBrowser(app.test_client()).login().status_code == 303
+
+
+def test_login_form_needs_its_csrf_token(browser, admin_user):
+    resp = browser.raw_post("/admin/login", {"username": "admin", "password": PASSWORD})
+    assert resp.status_code == 400
+    assert "This form has expired" in page_text(resp)
+    with browser.client.session_transaction() as session:
+        assert "admin_id" not in session
+
+
+@pytest.mark.parametrize("token", [None, "forged-token"])
+def test_admin_forms_need_their_csrf_token(admin, platform, token):
+    stored = db.session.scalars(db.select(Platform)).one()
+    data = {"csrf_token": token} if token else {}
+    for url in (f"/admin/platforms/{stored.id}/disable", f"/admin/platforms/{stored.id}/delete",
+                "/admin/keys/generate", "/admin/logout"):
+        resp = admin.raw_post(url, data)
+        assert resp.status_code == 400, url
+    db.session.expire_all()
+    assert db.session.get(Platform, stored.id).active
+    assert keys.active_keys() == []
+    assert admin.get("/admin/").status_code == 200
+
+
+def test_a_csrf_token_from_another_session_is_refused(app, admin):
+    token = AdminBrowser(app.test_client()).token("/admin/login")
+    resp = admin.raw_post("/admin/keys/generate", {"csrf_token": token})
+    assert resp.status_code == 400
+    assert admin.raw_post("/admin/keys/generate", {"csrf_token": admin.token("/admin/keys")}
+                          ).status_code == 303
+
+
+def test_create_admin_refuses_short_passwords_and_duplicates(app, admin_user):
+    with pytest.raises(auth.AdminAccountError, match="at least 12 characters"):
+        auth.create_admin("someone", "short")
+    with pytest.raises(auth.AdminAccountError, match="already exists"):
+        auth.create_admin("admin", PASSWORD)
+    with pytest.raises(auth.AdminAccountError, match="username"):
+        auth.create_admin("two words", PASSWORD)
+
