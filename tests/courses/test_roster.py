@@ -134,6 +134,11 @@ def test_sync_adds_people_and_memberships_from_canvas_pages(registration, servic
     assert (jordan.name, jordan.given_name, jordan.family_name, jordan.email) == (
         "Jordan Rivera", "Jordan", "Rivera", "j.rivera@northwind.example.edu")
     assert jordan.platform_id == registration.id
+    # Rows inserted in bulk still get their column defaults.
+    assert jordan.created_at is not None
+    assert jordan.updated_at is not None
+    assert found[JORDAN].updated_at is not None
+    assert found[JORDAN].last_launch_at is None
     # The page size asked for, and every page read with one token.
     assert services.service_requests[0].path == f"{CANVAS_PATH}?limit={roster.PAGE_SIZE}"
     assert len(services.token_requests) == 1
@@ -410,5 +415,5 @@ def test_query_count_does_not_grow_with_roster_size(registration, services):
     keys.signing_key()  # generated once, outside the measurement
     small = _statements_for(registration, services, 5)
     large = _statements_for(registration, services, 50)
-    assert small == large
-    assert max(small) <= 12
+    assert small == large, (small, large)
+    assert max(small) <= 10, small
