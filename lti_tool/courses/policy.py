@@ -16,6 +16,7 @@ from lti_tool.lti.roles import STAFF_ROLES, CourseRole
 class Permission(StrEnum):
     VIEW_COURSE_DASHBOARD = "view_course_dashboard"
     VIEW_COURSE_TEAM = "view_course_team"
+    REFRESH_ROSTER = "refresh_roster"
 
 
 STAFF_PERMISSIONS = frozenset(Permission)

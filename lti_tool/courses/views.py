@@ -7,16 +7,21 @@ this blueprint, so Flask runs its ``url_value_preprocessor`` and
 
 from __future__ import annotations
 
+import logging
 from functools import wraps
 
-from flask import Blueprint, abort, g, render_template
+from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
+from flask_wtf import FlaskForm
 
 from lti_tool.courses.context import load_course_context
 from lti_tool.courses.models import Membership, Person
 from lti_tool.courses.policy import Permission
+from lti_tool.courses.roster import RosterUnavailableError, sync_roster
 from lti_tool.extensions import db
+from lti_tool.lti.errors import ServiceError
 
 bp = Blueprint("courses", __name__, url_prefix="/courses/<int:course_id>")
+log = logging.getLogger("lti_tool.courses")
 
 
 @bp.url_value_preprocessor
@@ -69,4 +74,32 @@ def dashboard():
         )
         .order_by(Person.family_name, Person.name, Person.id)
     ).all()
-    return render_template("courses/dashboard.html", ctx=g.ctx, team=team)
+    return render_template(
+        "courses/dashboard.html", ctx=g.ctx, team=team, refresh_form=FlaskForm()
+    )
+
+
+@bp.post("/roster/refresh")
+@requires(Permission.REFRESH_ROSTER)
+def refresh_roster():
+    """Bring the course team up to date from the LMS roster (Names and Role Provisioning)."""
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    try:
+        result = sync_roster(g.ctx.course)
+    except RosterUnavailableError as exc:
+        flash(f"The roster cannot be refreshed: {exc}", "error")
+    except ServiceError as exc:
+        log.warning("roster refresh failed course=%s: %s", g.ctx.course.id, exc.message)
+        flash(
+            f"The LMS did not give Staffroom the roster ({exc.message}). Nothing was changed; "
+            "try again later or ask your LMS administrator.",
+            "error",
+        )
+    else:
+        flash(
+            f"Roster refreshed from the LMS: {result.added} added, {result.updated} updated, "
+            f"{result.deactivated} no longer in the course.",
+            "success",
+        )
+    return redirect(url_for("courses.dashboard"), code=303)

@@ -21,8 +21,8 @@ from lti_tool.extensions import db
 from lti_tool.lti import keys
 from lti_tool.lti.errors import ServiceError
 from lti_tool.lti.models import Platform
-from tests.lti.test_services import ServiceServer, register_with_services
 from tests.support.platform import load_fixture
+from tests.support.services import ServiceServer, register_with_services
 
 LIS = "http://purl.imsglobal.org/vocab/lis/v2/"
 CANVAS_HOST = "https://northwind.instructure.com"

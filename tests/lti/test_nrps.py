@@ -19,8 +19,8 @@ from lti_tool.lti.nrps import (
     parse_member,
 )
 from lti_tool.lti.roles import CourseRole
-from tests.lti.test_services import ServiceServer, register_with_services
 from tests.support.platform import load_fixture
+from tests.support.services import ServiceServer, register_with_services
 
 CANVAS_HOST = "https://northwind.instructure.com"
 MOODLE_HOST = "https://learn.riverbend.example.ac.uk"
