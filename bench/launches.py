@@ -202,9 +202,16 @@ def load_average() -> float | None:
 
 
 def server_log_tail(path: Path) -> list[str]:
-    """The gunicorn log's last lines without the access log, which would drown the errors."""
+    """The gunicorn log's last warnings and tracebacks, without the access and INFO lines.
+
+    Each request writes an access line and each launch an INFO line; left in,
+    they would push the traceback that explains an error out of the tail.
+    """
     lines = path.read_text(errors="replace").splitlines()
-    return [line for line in lines if not line.startswith("127.0.0.1 - ")][-LOG_TAIL_LINES:]
+    return [
+        line for line in lines
+        if not line.startswith("127.0.0.1 - ") and " INFO " not in line and "[INFO]" not in line
+    ][-LOG_TAIL_LINES:]
 
 
 def _database_kind(url: str) -> str:
