@@ -3,5 +3,33 @@
 from lti_tool.admin.models import AdminUser
 from lti_tool.courses.models import Course, Membership, Person
 from lti_tool.lti.models import Deployment, Platform, ToolKey
+from lti_tool.planning.models import (
+    Comment,
+    Draft,
+    Mention,
+    Plan,
+    PlanRevision,
+    Space,
+    SpaceMember,
+    SpaceTemplate,
+)
+from lti_tool.tasks.models import Task
 
-__all__ = ["AdminUser", "Course", "Deployment", "Membership", "Person", "Platform", "ToolKey"]
+__all__ = [
+    "AdminUser",
+    "Comment",
+    "Course",
+    "Deployment",
+    "Draft",
+    "Membership",
+    "Mention",
+    "Person",
+    "Plan",
+    "PlanRevision",
+    "Platform",
+    "Space",
+    "SpaceMember",
+    "SpaceTemplate",
+    "Task",
+    "ToolKey",
+]

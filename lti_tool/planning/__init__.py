@@ -1,0 +1,1 @@
+"""Co-planning spaces: teams of teachers plan units and lessons together."""

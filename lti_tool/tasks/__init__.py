@@ -1,0 +1,1 @@
+"""Tasks with an owner, a due date and a status, from every feature ("My tasks")."""
