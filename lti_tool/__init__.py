@@ -16,10 +16,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from lti_tool import cache, cli, errors, models, security  # noqa: F401 (models: Alembic)
     from lti_tool.admin.views import bp as admin_bp
     from lti_tool.config import load_config
-    from lti_tool.courses.views import bp as courses_bp
     from lti_tool.extensions import csrf, db, limiter, migrate
     from lti_tool.lti.views import bp as lti_bp
     from lti_tool.main import bp as main_bp
+    from lti_tool.routes import courses_bp
 
     app = Flask(
         __name__,
