@@ -10,6 +10,7 @@ every rule about what a valid registration is lives in
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -190,7 +191,7 @@ def platform_new():
 def platform_edit(platform_id: int):
     platform = _platform_or_404(platform_id)
     if request.method == "GET":
-        data = registrations.PlatformData.from_platform(platform).__dict__.copy()
+        data = asdict(registrations.PlatformData.from_platform(platform))
         data["key_set"] = json.dumps(platform.key_set, indent=2) if platform.key_set else ""
         form = PlatformForm(data=data)
     else:
