@@ -190,6 +190,10 @@ def _parse_key_set(value: dict[str, Any] | str | None) -> tuple[dict[str, Any] |
     return value, None
 
 
+def _duplicate_message(client_id: str, issuer: str) -> str:
+    return f"this client_id '{client_id}' is already registered for issuer '{issuer}'"
+
+
 def _validate(
     data: PlatformData, *, existing: Platform | None, check_key_set: bool
 ) -> dict[str, Any]:
@@ -236,8 +240,7 @@ def _validate(
         other = find_registration(values["issuer"], values["client_id"])
         if other is not None and (existing is None or other.id != existing.id):
             errors.setdefault("client_id", []).append(
-                f"client_id '{values['client_id']}' is already registered for issuer "
-                f"'{values['issuer']}'"
+                _duplicate_message(values["client_id"], values["issuer"])
             )
 
     url_changed = existing is None or existing.key_set_url != values["key_set_url"]
@@ -323,11 +326,7 @@ def create_platform(
     platform = Platform(**values)
     platform.deployments = [Deployment(deployment_id=d) for d in ids]
     db.session.add(platform)
-    _commit(
-        "client_id",
-        f"client_id '{values['client_id']}' is already registered for issuer "
-        f"'{values['issuer']}'",
-    )
+    _commit("client_id", _duplicate_message(values["client_id"], values["issuer"]))
     return platform
 
 
@@ -342,11 +341,7 @@ def update_platform(
     values = _validate(data, existing=platform, check_key_set=check_key_set)
     for name, value in values.items():
         setattr(platform, name, value)
-    _commit(
-        "client_id",
-        f"client_id '{values['client_id']}' is already registered for issuer "
-        f"'{values['issuer']}'",
-    )
+    _commit("client_id", _duplicate_message(values["client_id"], values["issuer"]))
     return platform
 
 
