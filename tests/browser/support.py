@@ -42,6 +42,7 @@ SIZES = {"laptop": LAPTOP, "tablet": TABLET}
 
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 BLOCKING_IMPACTS = {"serious", "critical"}
+FAVICONS = {"/static/favicon.svg", "/favicon.ico"}
 
 
 def require_chromium() -> None:
@@ -100,6 +101,9 @@ class ProblemWatcher:
         self.problems.append(f"console error: {message.text} ({where})")
 
     def _on_request_failed(self, request: Request) -> None:
+        # Chromium cancels a page's icon request when the page navigates on: not a fault.
+        if request.failure == "net::ERR_ABORTED" and urlsplit(request.url).path in FAVICONS:
+            return
         self.problems.append(f"request failed: {request.method} {request.url}: {request.failure}")
 
     def _on_response(self, response: Response) -> None:
