@@ -21,7 +21,7 @@ from flask import abort
 
 from lti_tool.courses.models import Membership, Person
 from lti_tool.extensions import db
-from lti_tool.planning.models import MemberStatus, Space, SpaceKind, SpaceMember
+from lti_tool.planning.models import MemberStatus, Plan, Space, SpaceKind, SpaceMember
 
 
 class SpacePermission(StrEnum):
@@ -106,3 +106,30 @@ def load_space_from_request() -> None:
     space_id = (request.view_args or {}).get("space_id")
     if space_id is not None:
         g.space = load_space(space_id, g.ctx.person)
+
+
+def load_plan(access: SpaceAccess, plan_id: int) -> Plan:
+    """A plan of the space the person may see; a plan of another space is a 404 here."""
+    plan = db.session.scalars(
+        db.select(Plan).where(Plan.id == plan_id, Plan.space_id == access.space.id)
+    ).first()
+    if plan is None:
+        abort(404)
+    return plan
+
+
+def load_invitation(member_id: int, person: Person) -> SpaceMember:
+    """An open invitation addressed to this person (only they may answer it), or 404.
+
+    Invited people are not members yet, so :func:`load_space` refuses them:
+    the invitation is reached by its own id instead.
+    """
+    member = db.session.get(SpaceMember, member_id)
+    if (
+        member is None
+        or member.person_id != person.id
+        or member.status != MemberStatus.INVITED
+        or member.space.kind != SpaceKind.TEAM
+    ):
+        abort(404)
+    return member

@@ -1,12 +1,47 @@
-"""Planning rules and queries: spaces and their members."""
+"""Planning rules and queries: spaces, members, plans, revisions, templates and drafts.
+
+Views decide *who* may act (``lti_tool.planning.policy``); this module decides
+*what happens*, in one transaction per action, so that the rules (a save from
+a stale version never wins, history is never deleted) hold whatever page or
+script calls them.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from lti_tool.courses.models import Course, Person
+from lti_tool.courses.models import Course, Membership, Person
+from lti_tool.db import utcnow
 from lti_tool.extensions import db
-from lti_tool.planning.models import MemberStatus, Space, SpaceKind, SpaceMember
+from lti_tool.planning.models import (
+    Draft,
+    MemberStatus,
+    Plan,
+    PlanKind,
+    PlanRevision,
+    Space,
+    SpaceKind,
+    SpaceMember,
+    SpaceTemplate,
+)
+
+# A plan body holds a unit's worth of prose and tables; more is almost certainly a paste error.
+BODY_MAX_CHARS = 100_000
+OBJECTIVES_MAX_CHARS = 20_000
+DRAFT_FIELDS = (
+    "title", "kind", "starts_on", "ends_on", "course_id", "parent_id", "objectives", "tags", "body",
+)
+DRAFT_KEY = re.compile(r"^(plan-[0-9]{1,12}|new-[a-z_]{1,16})$")
+
+
+# --- spaces ---------------------------------------------------------------------------------
 
 
 def ensure_course_space(course: Course, person: Person | None = None) -> Space:
@@ -43,3 +78,590 @@ def team_spaces_for(person: Person) -> list[tuple[Space, SpaceMember]]:
         .order_by(Space.name)
     ).all()
     return [(space, member) for space, member in rows]
+
+
+def other_course_spaces_for(person: Person, course: Course) -> list[Space]:
+    """Course spaces of the person's *other* courses (where they are active staff)."""
+    return list(
+        db.session.scalars(
+            db.select(Space)
+            .join(Membership, Membership.course_id == Space.course_id)
+            .where(
+                Membership.person_id == person.id,
+                Membership.active.is_(True),
+                Membership.is_staff.is_(True),
+                Space.course_id != course.id,
+            )
+            .order_by(Space.name)
+        )
+    )
+
+
+def create_team_space(person: Person, name: str, description: str) -> Space:
+    """A new team space; its creator is its first member and owner."""
+    space = Space(
+        platform_id=person.platform_id,
+        kind=SpaceKind.TEAM,
+        name=name.strip(),
+        description=description.strip(),
+        created_by_id=person.id,
+    )
+    space.members.append(
+        SpaceMember(person_id=person.id, status=MemberStatus.ACTIVE, is_owner=True,
+                    responded_at=utcnow())
+    )
+    db.session.add(space)
+    db.session.commit()
+    return space
+
+
+def update_space(space: Space, name: str, description: str) -> None:
+    space.name = name.strip()
+    space.description = description.strip()
+    db.session.commit()
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    person: Person
+    member: SpaceMember | None
+    roles: str = ""  # course roles, for course spaces
+
+    @property
+    def strengths(self) -> str:
+        return self.member.strengths if self.member else ""
+
+    @property
+    def is_owner(self) -> bool:
+        return bool(self.member and self.member.is_owner)
+
+
+def members_of(space: Space) -> list[MemberRow]:
+    """Who is in the space now, with their profile; one query.
+
+    A course space's members are the course's active staff on the roster; a
+    team space's are its active ``SpaceMember`` rows.
+    """
+    if space.kind == SpaceKind.COURSE:
+        rows = db.session.execute(
+            db.select(Person, Membership, SpaceMember)
+            .join(Membership, Membership.person_id == Person.id)
+            .outerjoin(
+                SpaceMember,
+                sa.and_(SpaceMember.person_id == Person.id, SpaceMember.space_id == space.id),
+            )
+            .where(
+                Membership.course_id == space.course_id,
+                Membership.active.is_(True),
+                Membership.is_staff.is_(True),
+            )
+            .order_by(Person.family_name, Person.name, Person.id)
+        ).all()
+        return [MemberRow(p, sm, m.role_labels) for p, m, sm in rows]
+    rows = db.session.execute(
+        db.select(Person, SpaceMember)
+        .join(SpaceMember, SpaceMember.person_id == Person.id)
+        .where(SpaceMember.space_id == space.id, SpaceMember.status == MemberStatus.ACTIVE)
+        .order_by(SpaceMember.is_owner.desc(), Person.family_name, Person.name, Person.id)
+    ).all()
+    return [MemberRow(p, sm) for p, sm in rows]
+
+
+def pending_invitations(space: Space) -> list[tuple[Person, SpaceMember]]:
+    rows = db.session.execute(
+        db.select(Person, SpaceMember)
+        .join(SpaceMember, SpaceMember.person_id == Person.id)
+        .where(SpaceMember.space_id == space.id, SpaceMember.status == MemberStatus.INVITED)
+        .order_by(Person.family_name, Person.name, Person.id)
+    ).all()
+    return [(p, sm) for p, sm in rows]
+
+
+def invitable_people(space: Space, inviter: Person) -> list[Person]:
+    """Colleagues the inviter may invite: active staff of any course where the inviter is
+    active staff, on the same platform, not already in (or invited to) the space. One query.
+    """
+    inviter_courses = (
+        db.select(Membership.course_id)
+        .where(
+            Membership.person_id == inviter.id,
+            Membership.active.is_(True),
+            Membership.is_staff.is_(True),
+        )
+        .scalar_subquery()
+    )
+    taken = (
+        db.select(SpaceMember.person_id)
+        .where(
+            SpaceMember.space_id == space.id,
+            SpaceMember.status.in_([MemberStatus.ACTIVE, MemberStatus.INVITED]),
+        )
+        .scalar_subquery()
+    )
+    colleagues = (
+        db.select(Membership.person_id)
+        .where(
+            Membership.course_id.in_(inviter_courses),
+            Membership.active.is_(True),
+            Membership.is_staff.is_(True),
+        )
+        .scalar_subquery()
+    )
+    return list(
+        db.session.scalars(
+            db.select(Person)
+            .where(
+                Person.id.in_(colleagues),
+                Person.id.not_in(taken),
+                Person.platform_id == space.platform_id,
+            )
+            .order_by(Person.family_name, Person.name, Person.id)
+        )
+    )
+
+
+class UnknownPersonError(ValueError):
+    """The chosen person is not a colleague this inviter may invite."""
+
+
+def invite(space: Space, inviter: Person, person_ids: Iterable[int]) -> list[Person]:
+    """Invite colleagues; refuses anyone outside :func:`invitable_people` as a whole."""
+    allowed = {p.id: p for p in invitable_people(space, inviter)}
+    wanted = list(dict.fromkeys(person_ids))
+    if not wanted or any(pid not in allowed for pid in wanted):
+        raise UnknownPersonError("choose colleagues from the list")
+    existing = {
+        m.person_id: m
+        for m in db.session.scalars(
+            db.select(SpaceMember).where(
+                SpaceMember.space_id == space.id, SpaceMember.person_id.in_(wanted)
+            )
+        )
+    }
+    for pid in wanted:
+        member = existing.get(pid)
+        if member is None:
+            member = SpaceMember(space_id=space.id, person_id=pid)
+            db.session.add(member)
+        member.status = MemberStatus.INVITED
+        member.is_owner = False
+        member.invited_by_id = inviter.id
+        member.responded_at = None
+    db.session.commit()
+    return [allowed[pid] for pid in wanted]
+
+
+def respond(member: SpaceMember, accept: bool) -> None:
+    member.status = MemberStatus.ACTIVE if accept else MemberStatus.DECLINED
+    member.responded_at = utcnow()
+    db.session.commit()
+
+
+def remove_member(space: Space, member: SpaceMember) -> None:
+    """Take a member (or an open invitation) out of a team space; their plans stay."""
+    member.status = MemberStatus.LEFT
+    member.is_owner = False
+    _keep_an_owner(space)
+    db.session.commit()
+
+
+def leave(space: Space, member: SpaceMember) -> None:
+    remove_member(space, member)
+
+
+def _keep_an_owner(space: Space) -> None:
+    """When the last owner goes, the longest-standing active member takes over the space."""
+    db.session.flush()
+    owners = db.session.scalar(
+        db.select(sa.func.count(SpaceMember.id)).where(
+            SpaceMember.space_id == space.id,
+            SpaceMember.status == MemberStatus.ACTIVE,
+            SpaceMember.is_owner.is_(True),
+        )
+    )
+    if owners:
+        return
+    heir = db.session.scalars(
+        db.select(SpaceMember)
+        .where(SpaceMember.space_id == space.id, SpaceMember.status == MemberStatus.ACTIVE)
+        .order_by(SpaceMember.created_at, SpaceMember.id)
+    ).first()
+    if heir is not None:
+        heir.is_owner = True
+
+
+def save_strengths(space: Space, person: Person, strengths: str) -> SpaceMember:
+    """A member's profile in this space; course spaces get a profile row on first save."""
+    member = db.session.scalars(
+        db.select(SpaceMember).filter_by(space_id=space.id, person_id=person.id)
+    ).first()
+    if member is None:
+        member = SpaceMember(space_id=space.id, person_id=person.id, status=MemberStatus.ACTIVE)
+        db.session.add(member)
+    member.strengths = strengths.strip()
+    db.session.commit()
+    return member
+
+
+def staff_courses_of(person: Person) -> list[Course]:
+    """Courses where the person is active staff: the choices for a team plan's course."""
+    return list(
+        db.session.scalars(
+            db.select(Course)
+            .join(Membership, Membership.course_id == Course.id)
+            .where(
+                Membership.person_id == person.id,
+                Membership.active.is_(True),
+                Membership.is_staff.is_(True),
+            )
+            .order_by(Course.title, Course.id)
+        )
+    )
+
+
+# --- plans ----------------------------------------------------------------------------------
+
+
+@dataclass
+class PlanData:
+    """What a teacher edits in a plan (the form's cleaned values)."""
+
+    title: str
+    kind: str
+    starts_on: date | None = None
+    ends_on: date | None = None
+    course_id: int | None = None
+    parent_id: int | None = None
+    objectives: str = ""
+    tags: str = ""
+    body: str = ""
+
+
+@dataclass
+class SpaceOverview:
+    """A space's plans arranged for its home page."""
+
+    units: list[tuple[Plan, list[Plan]]] = field(default_factory=list)
+    loose_lessons: list[Plan] = field(default_factory=list)
+    meetings: list[Plan] = field(default_factory=list)
+    plc_cycles: list[Plan] = field(default_factory=list)
+    inquiries: list[Plan] = field(default_factory=list)
+    notes: list[Plan] = field(default_factory=list)
+    archived: list[Plan] = field(default_factory=list)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.units or self.loose_lessons or self.meetings or self.plc_cycles
+                    or self.inquiries or self.notes)
+
+
+def _plan_order() -> tuple[Any, ...]:
+    # Dated plans by date, undated ones after them; then the order they were added.
+    return (Plan.starts_on.is_(None), Plan.starts_on, Plan.position, Plan.id)
+
+
+def space_overview(space: Space) -> SpaceOverview:
+    """All plans of a space in one query, nested units → lessons in Python."""
+    plans = list(db.session.scalars(
+        db.select(Plan).where(Plan.space_id == space.id).order_by(*_plan_order())
+    ))
+    overview = SpaceOverview()
+    lessons_by_unit: dict[int, list[Plan]] = {}
+    unit_ids = {p.id for p in plans if p.kind == PlanKind.UNIT and not p.archived}
+    for plan in plans:
+        if plan.archived:
+            overview.archived.append(plan)
+        elif plan.kind == PlanKind.UNIT:
+            overview.units.append((plan, lessons_by_unit.setdefault(plan.id, [])))
+        elif plan.parent_id in unit_ids:
+            lessons_by_unit.setdefault(plan.parent_id, []).append(plan)  # type: ignore[arg-type]
+        elif plan.kind == PlanKind.LESSON:
+            overview.loose_lessons.append(plan)
+        elif plan.kind == PlanKind.MEETING:
+            overview.meetings.append(plan)
+        elif plan.kind == PlanKind.PLC_CYCLE:
+            overview.plc_cycles.append(plan)
+        elif plan.kind == PlanKind.INQUIRY:
+            overview.inquiries.append(plan)
+        else:
+            overview.notes.append(plan)
+    return overview
+
+
+def get_plan(space: Space, plan_id: int) -> Plan | None:
+    return db.session.scalars(
+        db.select(Plan).where(Plan.id == plan_id, Plan.space_id == space.id)
+    ).first()
+
+
+def units_of(space: Space, exclude_id: int | None = None) -> list[Plan]:
+    """The units a lesson may sit in."""
+    query = db.select(Plan).where(
+        Plan.space_id == space.id, Plan.kind == PlanKind.UNIT, Plan.archived.is_(False)
+    )
+    if exclude_id is not None:
+        query = query.where(Plan.id != exclude_id)
+    return list(db.session.scalars(query.order_by(*_plan_order())))
+
+
+def lessons_of(unit: Plan) -> list[Plan]:
+    return list(db.session.scalars(
+        db.select(Plan)
+        .where(Plan.parent_id == unit.id, Plan.archived.is_(False))
+        .order_by(*_plan_order())
+    ))
+
+
+def people_by_id(ids: Iterable[int | None]) -> dict[int, Person]:
+    """Names for authors in one query (history pages, plan pages)."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return {p.id: p for p in db.session.scalars(db.select(Person).where(Person.id.in_(wanted)))}
+
+
+def _revision(plan_id: int, version: int, data: PlanData, author: Person,
+              restored_from: int | None = None) -> PlanRevision:
+    return PlanRevision(
+        plan_id=plan_id, version=version, title=data.title, starts_on=data.starts_on,
+        ends_on=data.ends_on, objectives=data.objectives, tags=data.tags, body=data.body,
+        author_id=author.id, restored_from=restored_from,
+    )
+
+
+def create_plan(space: Space, author: Person, data: PlanData, draft_key: str | None = None) -> Plan:
+    """A new plan at version 1, with its first revision; the author's draft goes."""
+    siblings = db.select(sa.func.coalesce(sa.func.max(Plan.position), 0)).where(
+        Plan.space_id == space.id,
+        Plan.parent_id.is_(None) if data.parent_id is None else Plan.parent_id == data.parent_id,
+    )
+    plan = Plan(
+        space_id=space.id, parent_id=data.parent_id, kind=data.kind, title=data.title,
+        starts_on=data.starts_on, ends_on=data.ends_on, course_id=data.course_id,
+        objectives=data.objectives, tags=data.tags, body=data.body,
+        position=(db.session.scalar(siblings) or 0) + 1, version=1,
+        created_by_id=author.id, updated_by_id=author.id,
+    )
+    db.session.add(plan)
+    db.session.flush()
+    db.session.add(_revision(plan.id, 1, data, author))
+    if draft_key:
+        _delete_draft(author, space, draft_key)
+    db.session.commit()
+    return plan
+
+
+class StaleVersionError(Exception):
+    """The plan moved on since the teacher loaded it: their save must not overwrite it."""
+
+    def __init__(self, current_version: int) -> None:
+        super().__init__(f"the plan is now at version {current_version}")
+        self.current_version = current_version
+
+
+def save_plan(plan: Plan, author: Person, base_version: int, data: PlanData,
+              restored_from: int | None = None) -> int:
+    """Save a new version of the plan if, and only if, it is still at ``base_version``.
+
+    The check and the update are one statement (``UPDATE … WHERE id = ? AND
+    version = ?``): of two simultaneous saves from the same version, exactly one
+    matches a row; the other sees rowcount 0 and is refused. Returns the new version.
+    """
+    plan_id, space_id = plan.id, plan.space_id
+    result = db.session.execute(
+        sa.update(Plan)
+        .where(Plan.id == plan_id, Plan.version == base_version)
+        .values(
+            version=Plan.version + 1, title=data.title, kind=data.kind,
+            starts_on=data.starts_on, ends_on=data.ends_on, course_id=data.course_id,
+            parent_id=data.parent_id, objectives=data.objectives, tags=data.tags,
+            body=data.body, updated_by_id=author.id, updated_at=utcnow(),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        db.session.rollback()
+        current = db.session.scalar(db.select(Plan.version).where(Plan.id == plan_id))
+        raise StaleVersionError(current or 0)
+    new_version = base_version + 1
+    db.session.add(_revision(plan_id, new_version, data, author, restored_from))
+    _delete_draft(author, db.session.get(Space, space_id), f"plan-{plan_id}")  # type: ignore[arg-type]
+    try:
+        db.session.commit()
+    except IntegrityError as exc:  # the revision's (plan, version) is taken: someone else won
+        db.session.rollback()
+        raise StaleVersionError(new_version) from exc
+    db.session.refresh(plan)
+    return new_version
+
+
+def plan_data(plan: Plan) -> PlanData:
+    return PlanData(
+        title=plan.title, kind=plan.kind, starts_on=plan.starts_on, ends_on=plan.ends_on,
+        course_id=plan.course_id, parent_id=plan.parent_id, objectives=plan.objectives,
+        tags=plan.tags, body=plan.body,
+    )
+
+
+def revisions_of(plan: Plan) -> list[PlanRevision]:
+    return list(db.session.scalars(
+        db.select(PlanRevision).where(PlanRevision.plan_id == plan.id)
+        .order_by(PlanRevision.version.desc())
+    ))
+
+
+def get_revision(plan: Plan, version: int) -> PlanRevision | None:
+    return db.session.scalars(
+        db.select(PlanRevision).filter_by(plan_id=plan.id, version=version)
+    ).first()
+
+
+def restore(plan: Plan, author: Person, revision: PlanRevision) -> int:
+    """A new revision equal to an old one; history keeps every version in between."""
+    data = plan_data(plan)
+    data.title, data.starts_on, data.ends_on = revision.title, revision.starts_on, revision.ends_on
+    data.objectives, data.tags, data.body = revision.objectives, revision.tags, revision.body
+    return save_plan(plan, author, plan.version, data, restored_from=revision.version)
+
+
+def set_archived(plan: Plan, archived: bool) -> None:
+    """Archive hides a plan from the space's lists; nothing is deleted."""
+    plan.archived = archived
+    db.session.commit()
+
+
+# --- templates ------------------------------------------------------------------------------
+
+
+def space_templates(space: Space) -> list[SpaceTemplate]:
+    return list(db.session.scalars(
+        db.select(SpaceTemplate).where(SpaceTemplate.space_id == space.id)
+        .order_by(SpaceTemplate.name, SpaceTemplate.id)
+    ))
+
+
+def get_space_template(space: Space, template_id: int) -> SpaceTemplate | None:
+    return db.session.scalars(
+        db.select(SpaceTemplate).filter_by(id=template_id, space_id=space.id)
+    ).first()
+
+
+def save_as_template(space: Space, author: Person, plan: Plan, name: str) -> SpaceTemplate:
+    template = SpaceTemplate(
+        space_id=space.id, kind=plan.kind, name=name.strip(), objectives=plan.objectives,
+        body=plan.body, created_by_id=author.id,
+    )
+    db.session.add(template)
+    db.session.commit()
+    return template
+
+
+def delete_template(template: SpaceTemplate) -> None:
+    db.session.delete(template)
+    db.session.commit()
+
+
+# --- drafts (autosave) ----------------------------------------------------------------------
+
+
+class InvalidDraftError(ValueError):
+    """An autosave payload that is not a plan form's fields."""
+
+
+def clean_draft_data(data: Any) -> dict[str, str]:
+    """Only the plan form's fields, as strings of bounded size."""
+    if not isinstance(data, dict):
+        raise InvalidDraftError("data must be an object")
+    cleaned: dict[str, str] = {}
+    for key in DRAFT_FIELDS:
+        value = data.get(key, "")
+        if value is None:
+            value = ""
+        if not isinstance(value, str | int):
+            raise InvalidDraftError(f"{key} must be text")
+        value = str(value)
+        limit = BODY_MAX_CHARS * 2 if key == "body" else OBJECTIVES_MAX_CHARS
+        if len(value) > limit:
+            raise InvalidDraftError(f"{key} is too long")
+        cleaned[key] = value
+    return cleaned
+
+
+def save_draft(person: Person, space: Space, plan_key: str, base_version: int | None,
+               data: dict[str, str]) -> Draft:
+    """Upsert the person's draft for this plan (or new plan) in this space."""
+    for _attempt in range(2):
+        draft = get_draft(person, space, plan_key)
+        if draft is None:
+            draft = Draft(person_id=person.id, space_id=space.id, plan_key=plan_key)
+            db.session.add(draft)
+        draft.base_version = base_version
+        draft.data = data
+        draft.updated_at = utcnow()
+        try:
+            db.session.commit()
+            return draft
+        except IntegrityError:  # the same teacher's other tab inserted it first: update it
+            db.session.rollback()
+    raise InvalidDraftError("the draft could not be saved")
+
+
+def get_draft(person: Person, space: Space, plan_key: str) -> Draft | None:
+    return db.session.scalars(
+        db.select(Draft).filter_by(person_id=person.id, space_id=space.id, plan_key=plan_key)
+    ).first()
+
+
+def _delete_draft(person: Person, space: Space, plan_key: str) -> None:
+    db.session.execute(
+        sa.delete(Draft).where(
+            Draft.person_id == person.id, Draft.space_id == space.id, Draft.plan_key == plan_key
+        )
+    )
+
+
+def discard_draft(person: Person, space: Space, plan_key: str) -> None:
+    _delete_draft(person, space, plan_key)
+    db.session.commit()
+
+
+# --- export ---------------------------------------------------------------------------------
+
+
+def slugify(text: str, fallback: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60].strip("-")
+    return slug or fallback
+
+
+def _dates(plan: Plan | PlanRevision) -> str:
+    if plan.starts_on and plan.ends_on and plan.starts_on != plan.ends_on:
+        return f"{plan.starts_on.isoformat()} to {plan.ends_on.isoformat()}"
+    day = plan.starts_on or plan.ends_on
+    return day.isoformat() if day else ""
+
+
+def plan_markdown(plan: Plan, heading: str = "#") -> str:
+    """One plan as a Markdown document section (the body's own headings are kept as written)."""
+    parts = [f"{heading} {plan.title}", ""]
+    facts = []
+    if _dates(plan):
+        facts.append(f"- Dates: {_dates(plan)}")
+    if plan.tags:
+        facts.append(f"- Standards and tags: {plan.tags}")
+    if facts:
+        parts += [*facts, ""]
+    if plan.objectives.strip():
+        parts += [f"{heading}# Learning objectives", "", plan.objectives.strip(), ""]
+    if plan.body.strip():
+        parts += [plan.body.strip(), ""]
+    return "\n".join(parts)
+
+
+def export_markdown(plan: Plan, lessons: list[Plan], exported_at: datetime | None = None) -> str:
+    """A unit and its lessons as one Markdown file, for a colleague without Staffroom."""
+    out = [plan_markdown(plan)]
+    for lesson in lessons:
+        out += ["---", "", plan_markdown(lesson, heading="##")]
+    when = (exported_at or utcnow()).strftime("%Y-%m-%d %H:%M UTC")
+    out.append(f"*Exported from Staffroom on {when}.*\n")
+    return "\n".join(out)

@@ -1,0 +1,71 @@
+"""Markdown of plans, rendered to HTML that is safe to show to the whole team.
+
+Two layers, because a plan is written by one teacher and read by the others:
+
+1. ``markdown-it-py`` in CommonMark mode with raw HTML *off* (typed ``<script>``
+   shows as text), plus tables, strikethrough and task lists (``- [ ] …``);
+   its link validator already refuses ``javascript:``, ``vbscript:`` and
+   ``file:`` URLs.
+2. ``nh3`` (ammonia) cleans the result against a strict allow-list: no
+   ``script``/``style``/``iframe``, no ``on*`` or ``style`` attributes (table
+   alignment is dropped: the CSP refuses inline styles anyway), only
+   ``http``/``https``/``mailto`` URLs (no ``data:``), and every link gets
+   ``rel="noopener noreferrer"``. Should layer 1 ever change behaviour, layer 2
+   still holds.
+"""
+
+from __future__ import annotations
+
+import nh3
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+from mdit_py_plugins.tasklists import tasklists_plugin
+
+_md = (
+    MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    .enable(["table", "strikethrough"])
+    .use(tasklists_plugin)
+)
+
+ALLOWED_TAGS = frozenset(
+    {
+        "a", "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
+        "ul", "ol", "li", "strong", "em", "s", "del", "code", "pre",
+        "table", "thead", "tbody", "tr", "th", "td", "img", "input",
+    }
+)
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title"},
+    "ol": {"start"},
+    "ul": {"class"},
+    "li": {"class"},
+    "input": {"type", "checked", "disabled", "class"},
+}
+URL_SCHEMES = frozenset({"http", "https", "mailto"})
+_CLASSES = {"contains-task-list", "task-list-item", "task-list-item-checkbox"}
+
+
+def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
+    """Keep only the attribute values the Markdown renderer itself produces."""
+    if attribute == "class":
+        kept = " ".join(c for c in value.split() if c in _CLASSES)
+        return kept or None
+    if tag == "input" and attribute == "type":
+        return value if value == "checkbox" else None
+    return value
+
+
+def render(text: str) -> Markup:
+    """The plan's Markdown as sanitised HTML, ready for a template."""
+    html = _md.render(text or "")
+    cleaned = nh3.clean(
+        html,
+        tags=set(ALLOWED_TAGS),
+        attributes={k: set(v) for k, v in ALLOWED_ATTRIBUTES.items()},
+        attribute_filter=_filter_attribute,
+        url_schemes=set(URL_SCHEMES),
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    )
+    return Markup(cleaned)  # noqa: S704 - cleaned by nh3 against the allow-list above

@@ -1,0 +1,149 @@
+/* Planning pages: autosave of plan forms (server draft + a copy in this browser),
+   local times, and the print button. No inline script: CSP is script-src 'self'. */
+(function () {
+  "use strict";
+
+  var SAVE_DELAY_MS = 3000;
+  var FIELDS = ["title", "kind", "starts_on", "ends_on", "course_id", "parent_id",
+                "objectives", "tags", "body"];
+
+  function timeLabel(date) {
+    return date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  }
+
+  // Times are rendered in UTC by the server; show them in the reader's own zone.
+  document.querySelectorAll("time[data-local-time]").forEach(function (el) {
+    var when = new Date(el.getAttribute("datetime"));
+    if (!isNaN(when)) {
+      el.textContent = when.toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
+    }
+  });
+
+  document.querySelectorAll("[data-print]").forEach(function (button) {
+    button.addEventListener("click", function () { window.print(); });
+  });
+
+  // After a successful save the plan page names the draft this browser may drop.
+  document.querySelectorAll("[data-clear-draft]").forEach(function (el) {
+    try { window.localStorage.removeItem(el.getAttribute("data-clear-draft")); } catch (e) { /* private mode */ }
+  });
+
+  var form = document.querySelector("form[data-autosave-url]");
+  if (!form) { return; }
+
+  var url = form.getAttribute("data-autosave-url");
+  var planKey = form.getAttribute("data-draft-key");
+  var storageKey = form.getAttribute("data-storage-key");
+  var status = document.getElementById("autosave-status");
+  var timer = null;
+  var dirty = false;
+  var saving = false;
+
+  function field(name) { return form.elements.namedItem(name); }
+
+  function values() {
+    var data = {};
+    FIELDS.forEach(function (name) {
+      var el = field(name);
+      if (el && typeof el.value === "string") { data[name] = el.value; }
+    });
+    return data;
+  }
+
+  function baseVersion() {
+    var el = field("version");
+    var n = el ? parseInt(el.value, 10) : NaN;
+    return isNaN(n) ? null : n;
+  }
+
+  function say(text) { if (status) { status.textContent = text; } }
+
+  function keepLocally(data) {
+    try {
+      window.localStorage.setItem(storageKey, JSON.stringify({
+        savedAt: new Date().toISOString(), baseVersion: baseVersion(), data: data
+      }));
+      return true;
+    } catch (e) {
+      return false;
+    }
+  }
+
+  function csrfToken() {
+    var el = field("csrf_token");
+    return el ? el.value : "";
+  }
+
+  function save() {
+    timer = null;
+    if (saving) { timer = window.setTimeout(save, SAVE_DELAY_MS); return; }
+    var data = values();
+    var kept = keepLocally(data);
+    saving = true;
+    dirty = false;
+    fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
+      body: JSON.stringify({ plan_key: planKey, base_version: baseVersion(), data: data })
+    }).then(function (response) {
+      if (!response.ok) { throw new Error("HTTP " + response.status); }
+      return response.json();
+    }).then(function (body) {
+      say("Saved as draft at " + timeLabel(new Date(body.saved_at)));
+    }).catch(function () {
+      dirty = true;
+      say(kept ? "Offline — kept in this browser at " + timeLabel(new Date())
+               : "Not saved: Staffroom cannot be reached and this browser refused to keep a copy");
+    }).then(function () { saving = false; });
+  }
+
+  function changed() {
+    dirty = true;
+    if (timer) { window.clearTimeout(timer); }
+    timer = window.setTimeout(save, SAVE_DELAY_MS);
+  }
+
+  form.addEventListener("input", changed);
+  form.addEventListener("change", changed);
+  form.addEventListener("submit", function () {
+    if (timer) { window.clearTimeout(timer); timer = null; }
+    keepLocally(values());  // until the plan page confirms the save
+  });
+  window.addEventListener("online", function () { if (dirty) { save(); } });
+  window.addEventListener("beforeunload", function () { if (dirty) { keepLocally(values()); } });
+
+  // Second line of defence: a copy this browser kept that differs from the form.
+  var offer = document.getElementById("local-draft-offer");
+  var stored = null;
+  try { stored = JSON.parse(window.localStorage.getItem(storageKey) || "null"); } catch (e) { stored = null; }
+  var current = values();
+  var differs = stored && stored.data && FIELDS.some(function (name) {
+    return typeof stored.data[name] === "string" && stored.data[name] !== (current[name] || "");
+  });
+  if (offer && differs && !document.querySelector(".conflict")) {
+    offer.querySelector("[data-local-draft-time]").textContent = new Date(stored.savedAt).toLocaleString();
+    offer.hidden = false;
+    offer.querySelector("[data-local-draft=restore]").addEventListener("click", function () {
+      FIELDS.forEach(function (name) {
+        var el = field(name);
+        if (el && typeof stored.data[name] === "string") { el.value = stored.data[name]; }
+      });
+      // Edited from an older version? Then saving goes through the conflict check and merge.
+      var version = field("version");
+      if (version && stored.baseVersion !== null && stored.baseVersion !== undefined) {
+        version.value = String(stored.baseVersion);
+      }
+      offer.hidden = true;
+      say("Restored the changes this browser kept. Save to keep them.");
+      changed();
+      var title = field("title");
+      if (title) { title.focus(); }
+    });
+    offer.querySelector("[data-local-draft=discard]").addEventListener("click", function () {
+      try { window.localStorage.removeItem(storageKey); } catch (e) { /* private mode */ }
+      offer.hidden = true;
+      say("Discarded the changes this browser kept.");
+    });
+  }
+}());
