@@ -103,9 +103,24 @@ def _check_services(url: str, redis_url: str) -> None:
         pytest.fail(f"PostgreSQL ({url}) or Redis ({redis_url}) is unreachable: {exc}")
 
 
+class ContextPerRequestClient(FlaskClient):
+    """Each request runs in its own application context, as in production.
+
+    The ``app`` fixture keeps one context open for the whole test (so that tests
+    can query the database); without this, ``g`` (the course context,
+    Flask-WTF's CSRF token) and the database session would carry over from one
+    request to the next.
+    """
+
+    def open(self, *args: Any, **kwargs: Any):  # type: ignore[no-untyped-def]
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def app(backend) -> Iterator[Flask]:
     app = create_app(_config(backend["url"], backend["redis_url"], backend["instance"]))
+    app.test_client_class = ContextPerRequestClient
     with app.app_context():
         _empty_tables()
         app.extensions["staffroom_cache"].clear()

@@ -83,18 +83,19 @@ def test_unreachable_database_gives_a_clear_page(tmp_path):
 
 
 def test_database_failure_while_recording_a_launch_writes_nothing(lti, monkeypatch):
-    real_flush = db.session.flush
+    real_upsert = services._upsert
     calls = {"n": 0}
 
-    def failing_flush(*args, **kwargs):
+    def failing_upsert(model, *args, **kwargs):
         calls["n"] += 1
-        if calls["n"] == 2:  # after the course row, before the membership
+        if model is Membership:  # person and course are written, then the connection drops
             raise OperationalError("INSERT", {}, Exception("connection lost"))
-        return real_flush(*args, **kwargs)
+        return real_upsert(model, *args, **kwargs)
 
-    monkeypatch.setattr(services.db.session, "flush", failing_flush)
+    monkeypatch.setattr(services, "_upsert", failing_upsert)
     resp = lti.launch()
     monkeypatch.undo()
+    assert calls["n"] == 3
     assert resp.status_code == 503
     for model in (Person, Course, Membership):
         assert db.session.scalar(db.select(db.func.count()).select_from(model)) == 0

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 from urllib.parse import urlsplit
+
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from lti_tool.cache import get_cache
 from lti_tool.courses.models import Course, Membership, Person
@@ -24,64 +28,91 @@ def _origin(url: str | None) -> str | None:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def record_launch(ctx: LaunchContext) -> LaunchContext:
+def _upsert(
+    model: Any,
+    keys: dict[str, Any],
+    values: dict[str, Any],
+    *,
+    keep_if_none: bool = True,
+    insert_only: dict[str, Any] | None = None,
+) -> int:
+    """INSERT … ON CONFLICT (keys) DO UPDATE … RETURNING id, in one statement.
+
+    Concurrent first launches of the same course or person (two workers, two
+    teachers) cannot collide: the database decides, atomically. With
+    ``keep_if_none`` a value the platform withheld this time (a name hidden by
+    privacy settings) does not erase the one we know.
+    """
+    dialect = db.session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert(model).values(**keys, **values, **(insert_only or {}))
+    updates = {
+        k: stmt.excluded[k] for k, v in values.items() if not (keep_if_none and v is None)
+    }
+    if not updates:  # nothing to change: a no-op update still returns the row's id
+        first_key = next(iter(keys))
+        updates = {first_key: stmt.excluded[first_key]}
+    stmt = stmt.on_conflict_do_update(index_elements=list(keys), set_=updates).returning(
+        model.id
+    )
+    return db.session.execute(stmt).scalar_one()
+
+
+def record_launch(ctx: LaunchContext, platform: Platform | None = None) -> LaunchContext:
     """Store what a validated launch told us and return the context with database ids.
 
     Everything is written in one transaction: a database failure leaves no
     half-recorded launch behind.
     """
     try:
-        platform = db.session.get(Platform, ctx.platform.id)
+        platform = platform or db.session.get(Platform, ctx.platform.id)
         assert platform is not None
         _learn_frame_origins(platform, ctx)
         if ctx.platform.product_family and platform.product_family != ctx.platform.product_family:
             platform.product_family = ctx.platform.product_family
-
-        person = db.session.scalars(
-            db.select(Person).filter_by(platform_id=platform.id, sub=ctx.person.sub)
-        ).first()
-        if person is None:
-            person = Person(platform_id=platform.id, sub=ctx.person.sub)
-            db.session.add(person)
-        # Privacy settings may withhold a name on one launch and share it on the next:
-        # keep what we know rather than erase it.
-        for attr in ("name", "given_name", "family_name", "email", "picture"):
-            value = getattr(ctx.person, attr)
-            if value is not None and getattr(person, attr) != value:
-                setattr(person, attr, value)
-
-        course = None
+        now = utcnow()
+        person_id = _upsert(
+            Person,
+            {"platform_id": platform.id, "sub": ctx.person.sub},
+            {
+                "name": ctx.person.name,
+                "given_name": ctx.person.given_name,
+                "family_name": ctx.person.family_name,
+                "email": ctx.person.email,
+                "picture": ctx.person.picture,
+                "updated_at": now,
+            },
+            insert_only={"created_at": now},
+        )
+        course_id = None
         if ctx.course is not None:
-            course = db.session.scalars(
-                db.select(Course).filter_by(
-                    platform_id=platform.id, context_id=ctx.course.context_id
-                )
-            ).first()
-            if course is None:
-                course = Course(platform_id=platform.id, context_id=ctx.course.context_id)
-                db.session.add(course)
-            course.deployment_id = ctx.deployment_pk
-            if ctx.course.label is not None:
-                course.label = ctx.course.label
-            if ctx.course.title is not None:
-                course.title = ctx.course.title
-            if ctx.nrps_url:
-                course.nrps_url = ctx.nrps_url
-            db.session.flush()
-            membership = db.session.scalars(
-                db.select(Membership).filter_by(course_id=course.id, person_id=person.id)
-            ).first() if person.id else None
-            if membership is None:
-                membership = Membership(course=course, person=person)
-                db.session.add(membership)
-            membership.roles = ctx.roles.course_role_names()
-            membership.is_staff = ctx.roles.is_staff
-            membership.is_learner = ctx.roles.is_learner
-            membership.active = ctx.roles.has_course_role
-            membership.source = "launch"
-            membership.last_launch_at = utcnow()
-        db.session.flush()
-        result = replace(ctx, person_id=person.id, course_id=course.id if course else None)
+            course_id = _upsert(
+                Course,
+                {"platform_id": platform.id, "context_id": ctx.course.context_id},
+                {
+                    "deployment_id": ctx.deployment_pk,
+                    "label": ctx.course.label,
+                    "title": ctx.course.title,
+                    "nrps_url": ctx.nrps_url,
+                    "updated_at": now,
+                },
+                insert_only={"created_at": now},
+            )
+            _upsert(
+                Membership,
+                {"course_id": course_id, "person_id": person_id},
+                {
+                    "roles": ctx.roles.course_role_names(),
+                    "is_staff": ctx.roles.is_staff,
+                    "is_learner": ctx.roles.is_learner,
+                    "active": ctx.roles.has_course_role,
+                    "source": "launch",
+                    "last_launch_at": now,
+                    "updated_at": now,
+                },
+                keep_if_none=False,
+            )
+        result = replace(ctx, person_id=person_id, course_id=course_id)
         db.session.commit()
     except Exception:
         db.session.rollback()
