@@ -13,6 +13,7 @@ from lti_tool.planning.models import (
     SpaceMember,
     SpaceTemplate,
 )
+from lti_tool.search.models import SearchDocument
 from lti_tool.tasks.models import Task
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "Plan",
     "PlanRevision",
     "Platform",
+    "SearchDocument",
     "Space",
     "SpaceMember",
     "SpaceTemplate",
