@@ -193,7 +193,12 @@ FOCUSED = """() => {
   if (!el || el === document.body) { return null; }
   const style = getComputedStyle(el);
   const box = el.getBoundingClientRect();
+  const path = [];
+  for (let node = el; node.parentElement; node = node.parentElement) {
+    path.unshift([...node.parentElement.children].indexOf(node));
+  }
   return {
+    path: path.join('/'),
     tag: el.tagName.toLowerCase(),
     id: el.id,
     text: (el.innerText || el.value || el.getAttribute('aria-label') || '').trim(),
