@@ -14,7 +14,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from werkzeug.serving import run_simple
 
-from lti_tool.demo.platform import Endpoints, ensure_registered, local_endpoints
+from lti_tool.demo.platform import ensure_registered, local_endpoints
 from lti_tool.extensions import db
 from lti_tool.lti import keys
 
@@ -42,12 +42,6 @@ def upgrade_database() -> bool:
     return True
 
 
-def _register(port: int) -> Endpoints:
-    endpoints = local_endpoints(port)
-    registration = ensure_registered(endpoints.tool_base_url, endpoints.lms_base_url)
-    return registration.endpoints
-
-
 @demo_cli.command("setup")
 @PORT_OPTION
 def setup_command(port: int) -> None:
@@ -72,7 +66,8 @@ def run_command(port: int, host: str) -> None:
     if upgrade_database():
         click.echo("Database upgraded to the latest schema.")
     keys.ensure_key()
-    endpoints = _register(port)
+    endpoints = local_endpoints(port)
+    ensure_registered(endpoints.tool_base_url, endpoints.lms_base_url)
     # create_app read PUBLIC_BASE_URL at start-up; the tool's address is only known now.
     app.config["PUBLIC_BASE_URL"] = endpoints.tool_base_url
     click.secho(

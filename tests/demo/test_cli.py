@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
 import sqlalchemy as sa
 
+from lti_tool import create_app
 from lti_tool.demo import cli
 from lti_tool.extensions import db
 from lti_tool.lti.models import Deployment, Platform, ToolKey
+from tests.demo.conftest import demo_config
 
 
 def count(model) -> int:
@@ -60,15 +61,16 @@ def test_upgrade_is_skipped_when_the_schema_is_current(app):
     assert cli.upgrade_database() is False
 
 
-def test_upgrade_applies_pending_migrations(app):
-    if db.engine.dialect.name != "sqlite":
-        pytest.skip("the SQLite run covers it; the shared PostgreSQL schema is left alone")
-    with db.engine.begin() as conn:
-        conn.execute(sa.text("DELETE FROM alembic_version"))
-    db.session.remove()
-    try:
-        db.drop_all()
-        assert cli.upgrade_database() is True
-        assert cli.upgrade_database() is False
-    finally:
-        db.session.remove()
+def test_upgrade_applies_pending_migrations_to_a_new_database(backend, tmp_path):
+    """A first ``make run``: an empty database gets the whole schema, once."""
+    fresh = create_app({**demo_config(backend, tmp_path),
+                        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/new.db",
+                        "REDIS_URL": ""})
+    with fresh.app_context():
+        try:
+            assert cli.upgrade_database() is True
+            assert "platform" in sa.inspect(db.engine).get_table_names()
+            assert cli.upgrade_database() is False
+        finally:
+            db.session.remove()
+            db.engine.dispose()
