@@ -48,7 +48,7 @@ def init_app(app: Flask) -> None:
         headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         if request.is_secure:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        if response.mimetype == "text/html":
+        if response.mimetype == "text/html" and not 300 <= response.status_code < 400:
             headers.setdefault("Content-Security-Policy", _csp())
             # Pages hold course and learner information: never store them in shared caches.
             headers.setdefault("Cache-Control", "no-store")

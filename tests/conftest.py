@@ -19,6 +19,7 @@ from flask.testing import FlaskClient
 
 from lti_tool import create_app
 from lti_tool.extensions import db
+from lti_tool.lti import keysets
 from lti_tool.lti.models import Deployment, Platform
 from tests.support.platform import (
     REMOVE,
@@ -124,6 +125,7 @@ def app(backend) -> Iterator[Flask]:
     with app.app_context():
         _empty_tables()
         app.extensions["staffroom_cache"].clear()
+        keysets.clear_memo()
         yield app
         db.session.remove()
         _empty_tables()

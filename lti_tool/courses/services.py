@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
@@ -136,23 +137,35 @@ def _learn_frame_origins(platform: Platform, ctx: LaunchContext) -> None:
     new = {c for c in candidates if c} - seen - platform.origins()
     if new:
         platform.frame_origins = sorted(seen | new)
-        get_cache().delete(FRAME_ANCESTORS_CACHE_KEY)
+        invalidate_frame_ancestors()
+
+
+# Each worker keeps the list for a few seconds, so that pages make no cache round trip
+# for it; a change by the admin reaches every worker within that time.
+FRAME_ANCESTORS_MEMO_SECONDS = 5.0
+_frame_ancestors_memo: tuple[float, list[str]] | None = None
 
 
 def frame_ancestors() -> list[str]:
     """Origins allowed to frame the tool: every active platform's, cached for a minute."""
+    global _frame_ancestors_memo
+    memo = _frame_ancestors_memo
+    if memo is not None and memo[0] > time.monotonic():
+        return memo[1]
     cache = get_cache()
-    cached = cache.get(FRAME_ANCESTORS_CACHE_KEY)
-    if cached is not None:
-        return cached
-    origins: set[str] = set()
-    for platform in db.session.scalars(db.select(Platform).filter_by(active=True)):
-        origins |= platform.origins()
-    result = sorted(origins)
-    cache.set(FRAME_ANCESTORS_CACHE_KEY, result, 60)
+    result = cache.get(FRAME_ANCESTORS_CACHE_KEY)
+    if result is None:
+        origins: set[str] = set()
+        for platform in db.session.scalars(db.select(Platform).filter_by(active=True)):
+            origins |= platform.origins()
+        result = sorted(origins)
+        cache.set(FRAME_ANCESTORS_CACHE_KEY, result, 60)
+    _frame_ancestors_memo = (time.monotonic() + FRAME_ANCESTORS_MEMO_SECONDS, result)
     return result
 
 
 def invalidate_frame_ancestors() -> None:
     """Call after adding, changing or removing a platform."""
+    global _frame_ancestors_memo
+    _frame_ancestors_memo = None
     get_cache().delete(FRAME_ANCESTORS_CACHE_KEY)

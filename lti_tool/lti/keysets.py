@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 from typing import Any
 
 import requests
@@ -54,6 +55,41 @@ def fetch_key_set(url: str) -> dict[str, Any]:
     return data
 
 
+# Per-process memo of keys already found, so that the hot path makes no cache round trip.
+# Only keys the shared cache held are memoised, and for at most a minute: a platform
+# that rotates keys still gets its new kid looked up in the shared cache.
+MEMO_SECONDS = 60
+_memo: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
+FETCH_WAIT_SECONDS = 3.0
+
+
+def clear_memo() -> None:
+    """Forget the per-process memo (tests; after a platform's key set was replaced)."""
+    _memo.clear()
+
+
+def _fetch_once(url: str) -> dict[str, Any]:
+    """Fetch the key set with one request across every worker and thread.
+
+    The first to take the lock fetches; the others wait for its result in the
+    shared cache (and fetch themselves only if it never comes).
+    """
+    cache = get_cache()
+    cache_key = _cache_key(url)
+    if cache.add("keyset-lock:" + cache_key, 1, int(FETCH_WAIT_SECONDS) + 2):
+        try:
+            return fetch_key_set(url)
+        finally:
+            cache.delete("keyset-lock:" + cache_key)
+    deadline = time.monotonic() + FETCH_WAIT_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(0.05)
+        cached = cache.get(cache_key)
+        if cached is not None:
+            return cached
+    return fetch_key_set(url)
+
+
 def _find(key_set: dict[str, Any] | None, kid: str) -> dict[str, Any] | None:
     for key in (key_set or {}).get("keys", []):
         if isinstance(key, dict) and key.get("kid") == kid:
@@ -82,17 +118,23 @@ def find_key(platform: Platform, kid: str) -> dict[str, Any]:
         )
     url = platform.key_set_url
     cache = get_cache()
-    cached = cache.get(_cache_key(url))
+    cache_key = _cache_key(url)
+    memo = _memo.get((cache_key, kid))
+    if memo is not None and memo[0] > time.monotonic():
+        return memo[1]
+    cached = cache.get(cache_key)
+    fresh = cached is None
+    if fresh:
+        cached = _fetch_once(url)
     key = _find(cached, kid)
-    if key is not None:
-        return key
-    refetch_allowed = cached is None or cache.add(
-        "keyset-refetch:" + _cache_key(url), 1, current_app.config["LTI_KEYSET_REFETCH_INTERVAL"]
-    )
-    if refetch_allowed:
+    if key is None and not fresh and cache.add(
+        "keyset-refetch:" + cache_key, 1, current_app.config["LTI_KEYSET_REFETCH_INTERVAL"]
+    ):
+        # A kid we have not seen: the platform may have rotated its keys. Refetch once.
         key = _find(fetch_key_set(url), kid)
-        if key is not None:
-            return key
+    if key is not None:
+        _memo[(cache_key, kid)] = (time.monotonic() + MEMO_SECONDS, key)
+        return key
     raise LaunchError(
         "V5",
         f"the id_token's key id (kid) '{kid}' is not in the key set published by "

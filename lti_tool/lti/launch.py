@@ -258,7 +258,10 @@ class StaffroomMessageLaunch(FlaskMessageLaunch):
         self._validate_nonce(body, record)
         self._validate_message(body, record)
         self._validated = True
-        self.save_launch_data()
+        # Keep the launch data for later service calls (pylti1p3's storage, shared cache).
+        # pylti1p3 would also store an id_token hash for its own state check; ours is
+        # the single-use state record, so that extra write is skipped.
+        self._session_service.save_launch_data(self._launch_id, self._jwt["body"])
         return self
 
     # V1
@@ -504,11 +507,15 @@ class StaffroomMessageLaunch(FlaskMessageLaunch):
         return replace(ctx, deployment_pk=self.deployment_pk)
 
 
-def validate_launch(form: dict[str, str]) -> LaunchContext:
-    """Validate a launch POST; raise :class:`LaunchError` with the failed check."""
+def validate_launch(form: dict[str, str]) -> tuple[LaunchContext, Platform]:
+    """Validate a launch POST; raise :class:`LaunchError` with the failed check.
+
+    Returns the context and the platform row it was validated against (so that
+    recording the launch does not load it again).
+    """
     launch = StaffroomMessageLaunch(form)
     launch.validate()
-    return launch.context()
+    return launch.context(), launch.platform
 
 
 def restore_launch_data(launch_id: str) -> dict[str, Any] | None:

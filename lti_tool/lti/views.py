@@ -57,8 +57,8 @@ def login():
 @csrf.exempt
 def launch():
     """Steps 2–4: validate the id_token, record the launch, start the tool session."""
-    ctx = validate_launch(request.form.to_dict())
-    ctx = record_launch(ctx)
+    ctx, platform = validate_launch(request.form.to_dict())
+    ctx = record_launch(ctx, platform)
     log.info(
         "lti launch iss=%s client_id=%s deployment_id=%s type=%s course=%s staff=%s",
         ctx.platform.issuer,

@@ -431,3 +431,31 @@ def test_v20_refusal_is_logged_with_platform_and_no_secrets(lti, caplog):
     assert lti.nonce not in page
     assert lti.state not in page
     assert "eyJ" not in page
+
+
+def test_v5_concurrent_first_launches_fetch_the_key_set_once(app, lti, key_server):
+    """Threads that all miss the cache wait for one fetch instead of each fetching."""
+    import threading
+
+    from lti_tool.lti import keysets
+    from lti_tool.lti.models import Platform
+
+    platform = db.session.scalars(db.select(Platform)).one()
+    before = key_server.fetches(lti.tp.jwks_path)
+    results, errors = [], []
+
+    def worker():
+        with app.app_context():
+            try:
+                results.append(keysets.find_key(db.session.merge(platform), lti.tp.kid)["kid"])
+            except Exception as exc:  # pragma: no cover - reported below
+                errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert results == [lti.tp.kid] * 8
+    assert key_server.fetches(lti.tp.jwks_path) - before == 1
