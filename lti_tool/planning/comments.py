@@ -1,0 +1,184 @@
+"""Discussion on plans: comments, @mentions, and rendering them safely.
+
+Mention syntax
+--------------
+``@`` followed by a space member's name **as Staffroom displays it** (their
+LMS name, e.g. ``@Ada Teacher``), matched without regard to case and ending at
+a non-letter (``@Ada Teacher,`` works; ``@Ada Teachers`` does not). Longer
+names win, so ``@Ada Teacher`` mentions Ada Teacher even when an "Ada" is also a
+member. Only members of the comment's space are resolved (a course space: its
+active staff; a team space: its active members); anything else after ``@`` stays
+plain text. Each mentioned person gets one :class:`Mention` row per comment,
+which shows on their course dashboard until they open the plan.
+
+Rendering
+---------
+A comment body is Markdown rendered by the planning renderer (markdown-it with
+raw HTML off, then nh3 against an allow-list). Resolved mentions are swapped
+for private-use placeholder characters before rendering and replaced by
+``<mark class="mention">`` afterwards; the result is cleaned by nh3 once more,
+so the replacement can never produce markup outside the allow-list.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+import nh3
+import sqlalchemy as sa
+from markupsafe import Markup, escape
+
+from lti_tool.courses.models import Person
+from lti_tool.db import utcnow
+from lti_tool.extensions import db
+from lti_tool.planning import markdown
+from lti_tool.planning.models import Comment, Mention, Plan, Space
+from lti_tool.tasks.services import SpaceMemberInfo, space_members
+
+# A comment is a message, not a document: long texts belong in the plan body.
+BODY_MAX_CHARS = 5_000
+SHOWN_PER_PLAN = 200  # the newest comments of a plan shown under it
+
+_OPEN, _CLOSE = "\ue000", "\ue001"  # placeholder brackets around a mention's index
+_PLACEHOLDER = re.compile(f"{_OPEN}([0-9]+){_CLOSE}")
+_CLEAN_TAGS = set(markdown.ALLOWED_TAGS) | {"mark"}
+_CLEAN_ATTRIBUTES = {k: set(v) for k, v in markdown.ALLOWED_ATTRIBUTES.items()}
+_CLEAN_ATTRIBUTES["mark"] = {"class"}
+
+
+@dataclass(frozen=True)
+class MentionSpan:
+    start: int
+    end: int
+    person_id: int
+    name: str
+
+
+def find_mentions(body: str, members: list[SpaceMemberInfo]) -> list[MentionSpan]:
+    """Where ``body`` mentions members of the space (see the module docstring for the syntax)."""
+    if "@" not in body or not members:
+        return []
+    by_name: dict[str, SpaceMemberInfo] = {}
+    for member in members:
+        by_name.setdefault(member.name.casefold(), member)
+    names = sorted(by_name, key=len, reverse=True)
+    pattern = re.compile(
+        r"(?<![\w@])@(" + "|".join(re.escape(n) for n in names) + r")(?!\w)", re.IGNORECASE
+    )
+    spans = []
+    for match in pattern.finditer(body):
+        member = by_name[match.group(1).casefold()]
+        spans.append(MentionSpan(match.start(), match.end(), member.id, member.name))
+    return spans
+
+
+class CommentError(ValueError):
+    """The comment cannot be saved; ``message`` is shown next to the comment field."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def validate_body(body: str) -> str:
+    """The body to store, or :class:`CommentError` with a message for the field."""
+    text = body.replace("\r\n", "\n").strip()
+    if not text:
+        raise CommentError("Write something before posting")
+    if len(text) > BODY_MAX_CHARS:
+        raise CommentError(
+            f"Keep a comment to {BODY_MAX_CHARS:,} characters (this one has {len(text):,}); "
+            "longer texts belong in the plan itself"
+        )
+    return text
+
+
+def add_comment(space: Space, plan: Plan, author: Person, body: str) -> Comment:
+    """Post a comment and its mentions in one transaction; the author is never "mentioned"."""
+    text = validate_body(body)
+    comment = Comment(plan_id=plan.id, author_id=author.id, body=text)
+    db.session.add(comment)
+    db.session.flush()
+    mentioned = {m.person_id for m in find_mentions(text, space_members(space))}
+    mentioned.discard(author.id)
+    db.session.add_all(Mention(comment_id=comment.id, person_id=pid) for pid in sorted(mentioned))
+    db.session.commit()
+    return comment
+
+
+@dataclass(frozen=True)
+class CommentView:
+    comment: Comment
+    author_name: str
+    html: Markup
+
+
+def render_body(body: str, members: list[SpaceMemberInfo]) -> Markup:
+    """Sanitised HTML of a comment with its mentions highlighted."""
+    text = body.replace(_OPEN, "").replace(_CLOSE, "")
+    spans = find_mentions(text, members)
+    parts, last = [], 0
+    for index, span in enumerate(spans):
+        parts.append(text[last:span.start])
+        parts.append(f"{_OPEN}{index}{_CLOSE}")
+        last = span.end
+    parts.append(text[last:])
+    html = str(markdown.render("".join(parts)))
+
+    def mark(match: re.Match[str]) -> str:
+        span = spans[int(match.group(1))]
+        return f'<mark class="mention">@{escape(span.name)}</mark>'
+
+    html = _PLACEHOLDER.sub(mark, html).replace(_OPEN, "").replace(_CLOSE, "")
+    cleaned = nh3.clean(
+        html,
+        tags=_CLEAN_TAGS,
+        attributes=_CLEAN_ATTRIBUTES,
+        attribute_filter=_keep_mention_class,
+        url_schemes=set(markdown.URL_SCHEMES),
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    )
+    return Markup(cleaned)  # noqa: S704 - cleaned by nh3 against the allow-list above
+
+
+def _keep_mention_class(tag: str, attribute: str, value: str) -> str | None:
+    if tag == "mark":
+        return "mention" if attribute == "class" and value == "mention" else None
+    return markdown._filter_attribute(tag, attribute, value)
+
+
+def comments_of(plan: Plan, members: list[SpaceMemberInfo]) -> list[CommentView]:
+    """The plan's discussion, oldest first (the newest :data:`SHOWN_PER_PLAN`); one query."""
+    rows = db.session.execute(
+        sa.select(Comment, Person)
+        .outerjoin(Person, Person.id == Comment.author_id)
+        .where(Comment.plan_id == plan.id)
+        .order_by(Comment.created_at.desc(), Comment.id.desc())
+        .limit(SHOWN_PER_PLAN)
+    ).all()
+    return [
+        CommentView(c, p.display_name if p else "A former member", render_body(c.body, members))
+        for c, p in reversed(rows)
+    ]
+
+
+def mark_mentions_seen(person: Person, plan: Plan, when: datetime | None = None) -> int:
+    """The person has seen the plan's discussion: their unseen mentions in it are seen."""
+    on_plan = sa.select(Comment.id).where(Comment.plan_id == plan.id)
+    result = db.session.execute(
+        sa.update(Mention)
+        .where(
+            Mention.person_id == person.id,
+            Mention.seen_at.is_(None),
+            Mention.comment_id.in_(on_plan),
+        )
+        .values(seen_at=when or utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    count = result.rowcount or 0
+    if count:
+        db.session.commit()
+    return count

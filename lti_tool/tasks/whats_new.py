@@ -1,0 +1,165 @@
+"""What is new for a teacher: unseen mentions, their open tasks, plans colleagues changed.
+
+Shown on the course dashboard (``templates/courses/_whats_new.html``). Three
+bounded queries, each filtered by :func:`accessible_space_ids` in SQL, so the
+panel costs the same whatever the number of spaces, plans or comments.
+
+"Since your last visit" uses ``SpaceMember.last_visit_at``, stamped by
+:func:`record_space_visit` when the teacher opens a space's home page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from lti_tool.courses.models import Course, Person
+from lti_tool.db import utcnow
+from lti_tool.extensions import db
+from lti_tool.planning.models import (
+    Comment,
+    MemberStatus,
+    Mention,
+    Plan,
+    Space,
+    SpaceKind,
+    SpaceMember,
+)
+from lti_tool.tasks.services import TaskRow, accessible_space_ids, open_tasks_for
+
+SHOWN = 10  # per list; the full lists are "My tasks" and the spaces themselves
+
+
+@dataclass(frozen=True)
+class MentionItem:
+    mention_id: int
+    plan: Plan
+    space_id: int
+    space_name: str
+    author_name: str
+    created_at: datetime
+    excerpt: str
+
+
+@dataclass(frozen=True)
+class ChangedPlan:
+    plan: Plan
+    space_name: str
+    editor_name: str
+
+
+@dataclass(frozen=True)
+class WhatsNew:
+    mentions: list[MentionItem]
+    tasks: list[TaskRow]
+    changed: list[ChangedPlan]
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.mentions or self.tasks or self.changed)
+
+
+def _excerpt(text: str, limit: int = 140) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+def unseen_mentions(person: Person, limit: int = SHOWN) -> list[MentionItem]:
+    author = sa.orm.aliased(Person)
+    rows = db.session.execute(
+        sa.select(Mention.id, Comment, Plan, Space.id, Space.name, author)
+        .join(Comment, Comment.id == Mention.comment_id)
+        .join(Plan, Plan.id == Comment.plan_id)
+        .join(Space, Space.id == Plan.space_id)
+        .outerjoin(author, author.id == Comment.author_id)
+        .where(
+            Mention.person_id == person.id,
+            Mention.seen_at.is_(None),
+            Space.id.in_(accessible_space_ids(person)),
+        )
+        .order_by(Comment.created_at.desc(), Mention.id.desc())
+        .limit(limit)
+    ).all()
+    return [
+        MentionItem(mid, plan, sid, sname, who.display_name if who else "A former member",
+                    comment.created_at, _excerpt(comment.body))
+        for mid, comment, plan, sid, sname, who in rows
+    ]
+
+
+def changed_plans(person: Person, course: Course, limit: int = SHOWN) -> list[ChangedPlan]:
+    """Plans others saved since this person last opened their space (all of them if never).
+
+    Limited to this course's space and the person's team spaces: another
+    course's changes belong on that course's dashboard.
+    """
+    editor = sa.orm.aliased(Person)
+    visit = sa.orm.aliased(SpaceMember)
+    rows = db.session.execute(
+        sa.select(Plan, Space.name, editor)
+        .join(Space, Space.id == Plan.space_id)
+        .outerjoin(visit, sa.and_(visit.space_id == Space.id, visit.person_id == person.id))
+        .outerjoin(editor, editor.id == Plan.updated_by_id)
+        .where(
+            Space.id.in_(accessible_space_ids(person)),
+            sa.or_(Space.course_id == course.id, Space.kind == SpaceKind.TEAM),
+            Plan.archived.is_(False),
+            Plan.updated_by_id.is_not(None),
+            Plan.updated_by_id != person.id,
+            sa.or_(visit.last_visit_at.is_(None), Plan.updated_at > visit.last_visit_at),
+        )
+        .order_by(Plan.updated_at.desc(), Plan.id.desc())
+        .limit(limit)
+    ).all()
+    return [
+        ChangedPlan(plan, space_name, who.display_name if who else "A former member")
+        for plan, space_name, who in rows
+    ]
+
+
+def whats_new(person: Person, course: Course) -> WhatsNew:
+    """Everything the dashboard panel shows, in three bounded queries."""
+    return WhatsNew(
+        mentions=unseen_mentions(person),
+        tasks=open_tasks_for(person, SHOWN),
+        changed=changed_plans(person, course),
+    )
+
+
+def record_space_visit(space: Space, person: Person, when: datetime | None = None) -> None:
+    """Stamp the person's last visit to the space's home page.
+
+    A course space grants access through the roster, so its members may have no
+    ``SpaceMember`` row yet: the first visit creates one (a concurrent first
+    visit that wins the unique constraint is simply updated instead).
+    """
+    stamp = when or utcnow()
+    updated = db.session.execute(
+        sa.update(SpaceMember)
+        .where(SpaceMember.space_id == space.id, SpaceMember.person_id == person.id)
+        .values(last_visit_at=stamp)
+        .execution_options(synchronize_session="fetch")
+    ).rowcount
+    if not updated:
+        if space.kind != SpaceKind.COURSE:
+            db.session.rollback()
+            return
+        db.session.add(
+            SpaceMember(space_id=space.id, person_id=person.id, status=MemberStatus.ACTIVE,
+                        last_visit_at=stamp)
+        )
+        try:
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+            db.session.execute(
+                sa.update(SpaceMember)
+                .where(SpaceMember.space_id == space.id, SpaceMember.person_id == person.id)
+                .values(last_visit_at=stamp)
+            )
+        else:
+            return
+    db.session.commit()
