@@ -106,3 +106,18 @@ def test_the_admin_area_asks_for_a_login_first(admin):
     admin.open("/keys")
     expect(admin.heading).to_have_text("Administrator login")
     assert "/admin/login" in admin.page.url
+
+
+def test_the_copy_buttons_put_the_value_on_the_clipboard(
+    new_context, live_server, admin_credentials
+):
+    page = new_context(permissions=["clipboard-read", "clipboard-write"]).new_page()
+    admin = AdminPage(page, live_server.tool_url)
+    admin.login(*admin_credentials)
+    admin.open("/setup")
+    page.get_by_role("button", name="Copy public JWK URL").click()
+    # Its name changes to "Copied …" for two seconds: find it by what it copies.
+    expect(page.locator("[data-copy-target=canvas-jwk-url] .copy-label")).to_have_text("Copied")
+    expect(page.locator("#copy-status")).to_have_text("Copied")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied == f"{live_server.tool_url}/lti/jwks.json"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser import support
 from tests.browser.support import (
     assert_accessible,
     assert_focus_visible,
@@ -82,3 +83,12 @@ def test_a_keyboard_trap_is_caught(page):
     page.keyboard.press("Tab")
     with pytest.raises(AssertionError, match="keyboard trap"):
         tab_through_everything(page, page, limit=10)
+
+
+@pytest.mark.parametrize(("in_ci", "outcome"), [(False, pytest.skip.Exception),
+                                                (True, pytest.fail.Exception)])
+def test_without_chromium_the_suite_skips_but_ci_fails(monkeypatch, tmp_path, in_ci, outcome):
+    monkeypatch.setattr(support, "CHROMIUM", tmp_path / "no-chromium")
+    monkeypatch.setattr(support, "IN_CI", in_ci)
+    with pytest.raises(outcome, match="apt-get install chromium"):
+        support.require_chromium()
