@@ -36,7 +36,7 @@ def test_staff_land_on_the_course_dashboard_inside_the_lms_frame(launch, role):
     assert _hosts(launched) == ("localhost", "127.0.0.1")
 
 
-ARGUMENT = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
+ARGUMENT = re.compile(r"<(?:(\w+)(?:\(([^)]*)\))?:)?(\w+)>")
 
 
 def staff_paths(course_id: int) -> list[str]:
@@ -51,9 +51,15 @@ def staff_paths(course_id: int) -> list[str]:
         if not rule.rule.startswith("/courses/<int:course_id>") or "GET" not in rule.methods:
             continue
         values: dict[str, object] = {"course_id": course_id}
-        for converter, name in ARGUMENT.findall(rule.rule):
-            if name != "course_id":
-                values[name] = 1 if converter in {"int", "float"} else "x"
+        for converter, args, name in ARGUMENT.findall(rule.rule):
+            if name == "course_id":
+                continue
+            if converter in {"int", "float"}:
+                values[name] = 1
+            elif converter == "any":
+                values[name] = args.split(",")[0].strip().strip("'\"")
+            else:
+                values[name] = "x"
         paths.append(urlsplit(rule.build(values, append_unknown=False)[1]).path)
     assert paths, "the course area has no GET page"
     return paths
