@@ -1,0 +1,87 @@
+"""Plan Markdown: what teachers write renders; what an attacker writes does not run."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+import pytest
+
+from lti_tool.planning.markdown import ALLOWED_TAGS, render
+
+
+class Elements(HTMLParser):
+    """Every element and attribute the browser would build from the rendered HTML."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.found: list[tuple[str, dict[str, str | None]]] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):  # type: ignore[no-untyped-def]
+        self.found.append((tag, dict(attrs)))
+
+HOSTILE = [
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    "[click](javascript:alert(1))",
+    "[click](JaVaScRiPt:alert(1))",
+    "[click](  javascript:alert(1))",
+    "<a href=\"javascript:alert(1)\">x</a>",
+    "<style>body{display:none}</style>",
+    "<iframe src=\"https://evil.example\"></iframe>",
+    "![pixel](data:image/png;base64,iVBORw0KGgo=)",
+    "[data](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+    "<div onclick=\"alert(1)\" style=\"position:fixed\">raw</div>",
+    "[x](vbscript:msgbox(1))",
+    "<svg onload=alert(1)></svg>",
+    "<details open ontoggle=alert(1)>",
+    "[x](https://ok.example \"title\" onmouseover=alert(1))",
+]
+
+
+@pytest.mark.parametrize("source", HOSTILE)
+def test_hostile_markdown_renders_nothing_active(source):
+    html = render(source)
+    for tag, attrs in Elements(html).found:
+        assert tag in ALLOWED_TAGS, (source, html)
+        assert tag not in {"script", "style", "iframe", "svg", "div", "details"}
+        for name, value in attrs.items():
+            assert not name.startswith("on"), (source, html)
+            assert name != "style", (source, html)
+            if name in ("href", "src"):
+                assert (value or "").split(":")[0].lower() in {"http", "https", "mailto"}, html
+    # What was typed is still there for the team to see, as text.
+    assert "<script>" not in html
+    assert "<style>" not in html
+
+
+def test_raw_html_is_shown_as_text_not_run():
+    html = render("Before <script>alert(1)</script> after")
+    assert "&lt;script&gt;" in html
+    assert "<script>" not in html
+
+
+def test_links_are_kept_with_rel_noopener():
+    html = render("See [the rubric](https://school.example/rubric) or [me](mailto:a@b.example)")
+    link = '<a href="https://school.example/rubric" rel="noopener noreferrer">the rubric</a>'
+    assert link in html
+    assert 'href="mailto:a@b.example"' in html
+    assert "target=" not in html  # links open normally; the teacher chooses where
+
+
+def test_tables_checklists_and_headings_render():
+    html = render(
+        "## Success criteria\n\n- [ ] I can name the parts\n- [x] I can draw a cell\n\n"
+        "| Criterion | Evidence |\n|:--|--:|\n| Names | Quiz |\n"
+    )
+    assert "<h2>Success criteria</h2>" in html
+    assert 'type="checkbox"' in html
+    assert 'checked="checked"' in html
+    assert "disabled" in html
+    assert "<table>" in html
+    assert "<td>Names</td>" in html
+    assert "style=" not in html  # column alignment would need inline styles, which the CSP refuses
+
+
+def test_empty_body_renders_empty():
+    assert render("") == ""
