@@ -1,0 +1,189 @@
+"""Search plans and comments across every space a teacher can reach, ranked.
+
+One query per search, restricted in SQL to :func:`accessible_space_ids`, so a
+result from a space the teacher cannot open is never even read.
+
+* **SQLite**: FTS5 ``MATCH`` on ``search_fts``, ranked by ``bm25`` with the
+  title weighing most, then tags, then the body; ``highlight``/``snippet``.
+  User input never reaches FTS5's query syntax raw: :func:`fts5_query` turns it
+  into quoted phrases (``"unclosed`` and ``OR AND`` are just words).
+* **PostgreSQL**: ``websearch_to_tsquery`` (which accepts any input) against the
+  weighted ``tsvector`` with its GIN index, ranked by ``ts_rank``; snippets by
+  ``ts_headline`` computed only for the page of results.
+
+Both mark matches with private-use characters; :func:`marked_to_html` escapes
+everything else and turns the marks into ``<mark>``, so a plan containing
+HTML shows it as text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from markupsafe import Markup, escape
+
+from lti_tool.courses.models import Person
+from lti_tool.extensions import db
+from lti_tool.planning.models import Plan, Space
+from lti_tool.search.models import SearchDocument, SearchKind
+from lti_tool.tasks.services import accessible_space_ids
+
+QUERY_MAX_CHARS = 200
+MAX_TERMS = 12
+RESULTS = 30
+START, STOP = "\ue000", "\ue001"
+_PHRASE_OR_WORD = re.compile(r'"([^"]*)"|(\S+)')
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    kind: str  # SearchKind.PLAN or SearchKind.COMMENT
+    plan_id: int
+    space_id: int
+    space_name: str
+    plan_title: str
+    title: Markup  # the plan's title, matches marked
+    snippet: Markup  # the matching part of the body or comment, matches marked
+    comment_id: int | None
+
+
+def normalise(query: str) -> str:
+    return " ".join((query or "").split())[:QUERY_MAX_CHARS]
+
+
+def fts5_query(query: str) -> str:
+    """A safe FTS5 expression: quoted phrases joined by AND, with ``OR`` between them kept.
+
+    Every word is reduced to its letters and digits and double-quoted, so no
+    operator, column filter or stray quote of the user's reaches FTS5. Returns
+    "" when nothing searchable is left.
+    """
+    clauses: list[list[str]] = []
+    pending_or = False
+    for match in _PHRASE_OR_WORD.finditer(normalise(query)):
+        phrase, word = match.group(1), match.group(2)
+        if word == "OR" and clauses:
+            pending_or = True
+            continue
+        words = _WORD.findall(phrase if phrase is not None else word)
+        if not words:
+            continue
+        quoted = '"' + " ".join(words) + '"'
+        if pending_or:
+            clauses[-1].append(quoted)
+        else:
+            clauses.append([quoted])
+        pending_or = False
+        if sum(len(c) for c in clauses) >= MAX_TERMS:
+            break
+    parts = [c[0] if len(c) == 1 else "(" + " OR ".join(c) + ")" for c in clauses]
+    return " AND ".join(parts)
+
+
+def marked_to_html(text: str) -> Markup:
+    """Escape ``text`` and turn START…STOP marks into ``<mark>``; unbalanced marks are closed."""
+    out: list[str] = []
+    inside = False
+    for piece in re.split(f"([{START}{STOP}])", text or ""):
+        if piece == START:
+            if not inside:
+                out.append("<mark>")
+                inside = True
+        elif piece == STOP:
+            if inside:
+                out.append("</mark>")
+                inside = False
+        else:
+            out.append(str(escape(piece)))
+    if inside:
+        out.append("</mark>")
+    return Markup("".join(out))  # noqa: S704 - every piece of text was escaped above
+
+
+def search(person: Person, query: str, limit: int = RESULTS) -> list[SearchHit]:
+    """The best matches for ``query`` in the person's spaces, best first."""
+    text = normalise(query)
+    if not _WORD.search(text):
+        return []
+    if db.engine.dialect.name == "postgresql":
+        rows = _search_postgres(person, text, limit)
+    else:
+        expression = fts5_query(text)
+        if not expression:
+            return []
+        rows = _search_sqlite(person, expression, limit)
+    return [
+        SearchHit(
+            kind=kind, plan_id=plan_id, space_id=space_id, space_name=space_name,
+            plan_title=plan_title,
+            title=marked_to_html(title if kind == SearchKind.PLAN and title else plan_title),
+            snippet=marked_to_html(snippet or ""), comment_id=comment_id,
+        )
+        for kind, plan_id, space_id, space_name, plan_title, title, snippet, comment_id in rows
+    ]
+
+
+def _visible(person: Person) -> list[sa.ColumnElement[bool]]:
+    return [
+        SearchDocument.space_id.in_(accessible_space_ids(person)),
+        Plan.archived.is_(False),
+    ]
+
+
+def _search_sqlite(person: Person, expression: str, limit: int) -> list[tuple]:
+    fts = sa.table("search_fts", sa.column("rowid"))
+    fts_name = sa.literal_column("search_fts")
+    rank = sa.func.bm25(fts_name, 10.0, 4.0, 1.0)
+    statement = (
+        sa.select(
+            SearchDocument.kind, SearchDocument.plan_id, SearchDocument.space_id, Space.name,
+            Plan.title,
+            sa.func.highlight(fts_name, 0, START, STOP),
+            sa.func.snippet(fts_name, 2, START, STOP, "…", 24),
+            SearchDocument.comment_id,
+        )
+        .select_from(fts)
+        .join(SearchDocument, SearchDocument.id == fts.c.rowid)
+        .join(Plan, Plan.id == SearchDocument.plan_id)
+        .join(Space, Space.id == SearchDocument.space_id)
+        .where(fts_name.op("MATCH")(expression), *_visible(person))
+        .order_by(rank, SearchDocument.id)
+        .limit(limit)
+    )
+    return [tuple(r) for r in db.session.execute(statement)]
+
+
+def _search_postgres(person: Person, text: str, limit: int) -> list[tuple]:
+    tsquery = sa.func.websearch_to_tsquery("english", text)
+    ranked = (
+        sa.select(
+            SearchDocument.id.label("id"),
+            sa.func.ts_rank(SearchDocument.document, tsquery).label("rank"),
+        )
+        .join(Plan, Plan.id == SearchDocument.plan_id)
+        .where(SearchDocument.document.op("@@")(tsquery), *_visible(person))
+        .order_by(sa.desc("rank"), SearchDocument.id)
+        .limit(limit)
+        .subquery()
+    )
+    options = f"StartSel={START}, StopSel={STOP}"
+    statement = (
+        sa.select(
+            SearchDocument.kind, SearchDocument.plan_id, SearchDocument.space_id, Space.name,
+            Plan.title,
+            sa.func.ts_headline("english", SearchDocument.title, tsquery,
+                                options + ", HighlightAll=true"),
+            sa.func.ts_headline("english", SearchDocument.body, tsquery,
+                                options + ', MaxWords=30, MinWords=12, MaxFragments=2, '
+                                'FragmentDelimiter=" … "'),
+            SearchDocument.comment_id,
+        )
+        .join(ranked, ranked.c.id == SearchDocument.id)
+        .join(Plan, Plan.id == SearchDocument.plan_id)
+        .join(Space, Space.id == SearchDocument.space_id)
+        .order_by(ranked.c.rank.desc(), SearchDocument.id)
+    )
+    return [tuple(r) for r in db.session.execute(statement)]
