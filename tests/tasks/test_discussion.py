@@ -147,7 +147,8 @@ def test_comment_writes_refused_without_csrf_for_learners_and_outsiders(app, pla
     learner = launch(app, platform, sub="learner-1", name="Lee Learner", roles=[LEARNER])
     assert ada.post(comment_url(space.id, unit.id), data={"body": "hi"}).status_code == 400
     assert post(learner, comment_url(space.id, unit.id), {"body": "hi"}).status_code == 403
-    assert post(cy, comment_url(space.id, unit.id).replace("/courses/1/", "/courses/2/"),
+    course_2 = course("course-2").id
+    assert post(cy, comment_url(space.id, unit.id).replace("/courses/1/", f"/courses/{course_2}/"),
                 {"body": "hi"}).status_code == 404
     assert post(ada, comment_url(other.id, secret.id), {"body": "hi"}).status_code == 404
     # A plan of another space, reached through a space Ada belongs to.

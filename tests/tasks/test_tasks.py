@@ -15,6 +15,7 @@ from tests.tasks.helpers import (
     COURSE_2,
     LEARNER,
     count_statements,
+    course,
     course_space,
     deactivate,
     launch,
@@ -179,14 +180,16 @@ def test_writes_refused_without_csrf_and_for_learners_and_outsiders(app, platfor
         assert ada.post(url, data={"title": "X", "status": "done"}).status_code == 400
     learner = launch(app, platform, sub="learner-1", name="Lee Learner", roles=[LEARNER])
     outsider = launch(app, platform, sub="teacher-9", name="Zed Elsewhere", context=COURSE_2)
+    course_2 = course("course-2").id
     for url in urls:
         assert post(learner, url, {"title": "X"}).status_code == 403
         assert learner.get("/courses/1/tasks/").status_code == 403
         # The outsider is staff of course 2, not a member of course 1's space.
-        assert post(outsider, url.replace("/courses/1/", "/courses/2/"),
+        assert post(outsider, url.replace("/courses/1/", f"/courses/{course_2}/"),
                     {"title": "X"}).status_code == 404
         assert post(outsider, url, {"title": "X"}).status_code == 401
-        assert outsider.get(url.replace("/courses/1/", "/courses/2/")).status_code in (404, 405)
+        assert outsider.get(url.replace("/courses/1/", f"/courses/{course_2}/")).status_code in (
+            404, 405)
     db.session.refresh(row)
     assert row.title == "Book the lab"
     assert row.status == "todo"
