@@ -19,6 +19,8 @@ from lti_tool.courses.policy import Permission
 from lti_tool.courses.roster import RosterUnavailableError, sync_roster
 from lti_tool.extensions import db
 from lti_tool.lti.errors import ServiceError
+from lti_tool.planning.services import ensure_course_space
+from lti_tool.tasks.whats_new import whats_new
 
 bp = Blueprint("courses", __name__, url_prefix="/courses/<int:course_id>")
 log = logging.getLogger("lti_tool.courses")
@@ -75,7 +77,12 @@ def dashboard():
         .order_by(Person.family_name, Person.name, Person.id)
     ).all()
     return render_template(
-        "courses/dashboard.html", ctx=g.ctx, team=team, refresh_form=FlaskForm()
+        "courses/dashboard.html",
+        ctx=g.ctx,
+        team=team,
+        refresh_form=FlaskForm(),
+        course_space=ensure_course_space(g.ctx.course, g.ctx.person),
+        news=whats_new(g.ctx.person, g.ctx.course),
     )
 
 

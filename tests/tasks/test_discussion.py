@@ -11,6 +11,7 @@ from flask import current_app, g, render_template_string
 
 from lti_tool.courses.context import CourseContext
 from lti_tool.extensions import db
+from lti_tool.tasks.whats_new import whats_new
 from lti_tool.planning.comments import BODY_MAX_CHARS, find_mentions, render_body
 from lti_tool.planning.models import Comment, Mention, Plan, SpaceMember
 from lti_tool.tasks.services import SpaceMemberInfo, space_members
@@ -163,7 +164,10 @@ def render_whats_new(sub: str, context_id: str = "course-1") -> str:
                         permissions=frozenset())
     with current_app.test_request_context(f"/courses/{where.id}/"):
         g.course_id = where.id
-        return render_template_string('{% include "courses/_whats_new.html" %}', ctx=ctx)
+        news = whats_new(who, where)
+        return render_template_string(
+            '{% include "courses/_whats_new.html" %}', ctx=ctx, news=news
+        )
 
 
 def test_whats_new_mentions_tasks_and_changes_then_seen(app, platform, team):
