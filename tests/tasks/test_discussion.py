@@ -11,7 +11,6 @@ from flask import current_app, g, render_template_string
 
 from lti_tool.courses.context import CourseContext
 from lti_tool.extensions import db
-from lti_tool.tasks.whats_new import whats_new
 from lti_tool.planning.comments import BODY_MAX_CHARS, find_mentions, render_body
 from lti_tool.planning.models import Comment, Mention, Plan, SpaceMember
 from lti_tool.tasks.services import SpaceMemberInfo, space_members
