@@ -78,7 +78,9 @@ def _fetch_once(url: str) -> dict[str, Any]:
     cache_key = _cache_key(url)
     if cache.add("keyset-lock:" + cache_key, 1, int(FETCH_WAIT_SECONDS) + 2):
         try:
-            return fetch_key_set(url)
+            # Another worker may have fetched it between our cache miss and this lock.
+            cached = cache.get(cache_key)
+            return cached if cached is not None else fetch_key_set(url)
         finally:
             cache.delete("keyset-lock:" + cache_key)
     deadline = time.monotonic() + FETCH_WAIT_SECONDS
