@@ -19,6 +19,7 @@ from lti_tool.courses.models import Membership, Person
 from lti_tool.db import utcnow
 from lti_tool.extensions import db
 from lti_tool.planning.models import MemberStatus, Plan, Space, SpaceKind, SpaceMember
+from lti_tool.planning.services import members_of
 from lti_tool.tasks.models import Task, TaskStatus
 
 TITLE_MAX = 200
@@ -67,33 +68,11 @@ class SpaceMemberInfo:
 
 
 def space_members(space: Space) -> list[SpaceMemberInfo]:
-    """The members of a space in one query, sorted by name.
+    """The members of a space with their strengths, sorted by name (one query).
 
-    Course space: the course's active staff (its roster), with the strengths of
-    their ``SpaceMember`` profile row when they have one. Team space: the
-    active ``SpaceMember`` rows.
+    Membership is the planning package's rule (:func:`lti_tool.planning.services.members_of`).
     """
-    if space.kind == SpaceKind.COURSE:
-        rows = db.session.execute(
-            sa.select(Person, SpaceMember.strengths)
-            .join(Membership, Membership.person_id == Person.id)
-            .outerjoin(
-                SpaceMember,
-                sa.and_(SpaceMember.person_id == Person.id, SpaceMember.space_id == space.id),
-            )
-            .where(
-                Membership.course_id == space.course_id,
-                Membership.active.is_(True),
-                Membership.is_staff.is_(True),
-            )
-        ).all()
-    else:
-        rows = db.session.execute(
-            sa.select(Person, SpaceMember.strengths)
-            .join(SpaceMember, SpaceMember.person_id == Person.id)
-            .where(SpaceMember.space_id == space.id, SpaceMember.status == MemberStatus.ACTIVE)
-        ).all()
-    members = [SpaceMemberInfo(person, strengths or "") for person, strengths in rows]
+    members = [SpaceMemberInfo(row.person, row.strengths) for row in members_of(space)]
     return sorted(members, key=lambda m: (m.name.casefold(), m.id))
 
 
