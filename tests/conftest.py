@@ -20,14 +20,15 @@ from flask.testing import FlaskClient
 from lti_tool import create_app
 from lti_tool.extensions import db
 from lti_tool.lti import keysets
-from lti_tool.lti.models import Deployment, Platform
 from tests.support.platform import (
     REMOVE,
     TOOL_BASE,
     KeyServer,
     TestPlatform,
     parse_auth_redirect,
+    register,
 )
+from tests.support.services import ServiceServer
 
 POSTGRES_URL = os.environ.get("STAFFROOM_TEST_DATABASE_URL", "postgresql://127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("STAFFROOM_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -161,21 +162,12 @@ def key_server() -> Iterator[KeyServer]:
     server.close()
 
 
-def register(tp: TestPlatform, **fields: Any) -> Platform:
-    """Store a registration for the test platform, as the admin page or CLI would."""
-    platform = Platform(
-        name=fields.pop("name", tp.name),
-        issuer=tp.issuer,
-        client_id=tp.client_id,
-        auth_login_url=tp.auth_login_url,
-        auth_token_url=tp.auth_token_url,
-        key_set_url=fields.pop("key_set_url", tp.key_set_url),
-        **fields,
-    )
-    platform.deployments = [Deployment(deployment_id=d) for d in tp.deployment_ids]
-    db.session.add(platform)
-    db.session.commit()
-    return platform
+@pytest.fixture
+def services() -> Iterator[ServiceServer]:
+    """A fake platform's token endpoint and NRPS pages on 127.0.0.1."""
+    server = ServiceServer()
+    yield server
+    server.close()
 
 
 @pytest.fixture

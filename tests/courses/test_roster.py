@@ -35,13 +35,6 @@ AMARA = "b2e4d6f8-1a3c-4e5b-8d7f-9c0a2b4d6e8f"
 
 
 @pytest.fixture
-def services() -> Iterator[ServiceServer]:
-    server = ServiceServer()
-    yield server
-    server.close()
-
-
-@pytest.fixture
 def registration(app, key_server, services) -> Platform:
     return register_with_services(key_server, services)
 

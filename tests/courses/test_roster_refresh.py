@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator
 
 import pytest
 
@@ -17,13 +16,6 @@ from tests.support.services import ServiceServer
 
 LIS = "http://purl.imsglobal.org/vocab/lis/v2/"
 NRPS = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
-
-
-@pytest.fixture
-def services() -> Iterator[ServiceServer]:
-    server = ServiceServer()
-    yield server
-    server.close()
 
 
 @pytest.fixture

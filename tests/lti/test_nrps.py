@@ -28,13 +28,6 @@ MOODLE_PATH = "/mod/lti/services.php/CourseSection/58/bindings/7/memberships"
 
 
 @pytest.fixture
-def services():
-    server = ServiceServer()
-    yield server
-    server.close()
-
-
-@pytest.fixture
 def registration(app, key_server, services):
     return register_with_services(key_server, services)
 

@@ -8,7 +8,6 @@ ones production uses.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
 import pytest
 from joserfc import jwt
@@ -27,17 +26,10 @@ from lti_tool.lti.services import (
     next_link,
     token_cache_key,
 )
-from tests.support.services import ServiceServer, register_with_services
+from tests.support.services import register_with_services
 
 NRPS_SCOPE = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
 AGS_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
-
-
-@pytest.fixture
-def services() -> Iterator[ServiceServer]:
-    server = ServiceServer()
-    yield server
-    server.close()
 
 
 @pytest.fixture

@@ -21,6 +21,9 @@ from urllib.parse import parse_qs, urlsplit
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
+from lti_tool.extensions import db
+from lti_tool.lti.models import Deployment, Platform
+
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 TOOL_BASE = "https://tool.example.org"
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
@@ -199,3 +202,20 @@ def parse_auth_redirect(location: str) -> dict[str, str]:
 
 def b64(data: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+
+def register(tp: TestPlatform, **fields: Any) -> Platform:
+    """Store a registration for the test platform, as the admin page or CLI would."""
+    platform = Platform(
+        name=fields.pop("name", tp.name),
+        issuer=tp.issuer,
+        client_id=tp.client_id,
+        auth_login_url=tp.auth_login_url,
+        auth_token_url=tp.auth_token_url,
+        key_set_url=fields.pop("key_set_url", tp.key_set_url),
+        **fields,
+    )
+    platform.deployments = [Deployment(deployment_id=d) for d in tp.deployment_ids]
+    db.session.add(platform)
+    db.session.commit()
+    return platform

@@ -15,8 +15,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from lti_tool.lti.models import Platform
-from tests.conftest import register
-from tests.support.platform import TestPlatform
+from tests.support.platform import TestPlatform, register
 
 
 @dataclass
