@@ -19,6 +19,18 @@
     }
   });
 
+  // Markdown checklists ("- [ ] …") render as bare disabled checkboxes: give each one its
+  // item's text as its name, or a screen reader announces only "checkbox, not checked".
+  document.querySelectorAll(".markdown input.task-list-item-checkbox").forEach(function (box) {
+    if (box.labels && box.labels.length) { return; }
+    var item = box.closest("li");
+    if (!item) { return; }
+    var copy = item.cloneNode(true);
+    copy.querySelectorAll("ul, ol").forEach(function (list) { list.remove(); });
+    var text = copy.textContent.replace(/\s+/g, " ").trim();
+    if (text) { box.setAttribute("aria-label", text); }
+  });
+
   document.querySelectorAll("[data-print]").forEach(function (button) {
     button.addEventListener("click", function () { window.print(); });
   });
