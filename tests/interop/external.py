@@ -24,11 +24,14 @@ leaving claims out (:attr:`PlatformLaunch.omit`) and naming a key differently
 
 from __future__ import annotations
 
+import json
 import secrets
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from html.parser import HTMLParser
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -317,6 +320,49 @@ class ExternalLms:
         """
         self.registration.set_tool_key_set(tool_jwks)  # type: ignore[arg-type]
         return self.conf.validate_deeplinking_resp({"JWT": token})
+
+
+class TokenEndpoint:
+    """The LMS's OAuth 2 token endpoint on 127.0.0.1, answered by ``get_access_token``.
+
+    It checks the tool's ``client_assertion`` against the tool's key set and
+    signs an access token with the platform's key (LTI Security Framework §4.1).
+    """
+
+    def __init__(self, lms: ExternalLms, tool_jwks: dict[str, Any]) -> None:
+        lms.registration.set_tool_key_set(tool_jwks)  # type: ignore[arg-type]
+        self.requests: list[dict[str, str]] = []
+        self.refusals: list[str] = []
+        endpoint = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                length = int(self.headers.get("Content-Length", "0"))
+                form = dict(parse_qsl(self.rfile.read(length).decode()))
+                endpoint.requests.append(form)
+                try:
+                    status, body = 200, dict(lms.conf.get_access_token(form))
+                except Exception as exc:  # the library raises several unrelated types
+                    endpoint.refusals.append(f"{exc.__class__.__name__}: {exc}")
+                    status, body = 400, {"error": "invalid_client"}
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args: Any) -> None:
+                return
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/token"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
 
 
 class Browser:
