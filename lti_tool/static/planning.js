@@ -50,6 +50,8 @@
   var timer = null;
   var dirty = false;
   var saving = false;
+  var unsafe = false;  // the last change reached neither Staffroom nor this browser's storage
+  var submitting = false;
 
   function field(name) { return form.elements.namedItem(name); }
 
@@ -102,11 +104,17 @@
       if (!response.ok) { throw new Error("HTTP " + response.status); }
       return response.json();
     }).then(function (body) {
+      unsafe = false;
       say("Saved as draft at " + timeLabel(new Date(body.saved_at)));
     }).catch(function () {
       dirty = true;
+      // Browsers that block third-party storage (Chrome with third-party cookies blocked,
+      // as in incognito) refuse localStorage inside the LMS frame: then only this page
+      // holds the text, and it is sent again as soon as the connection is back.
+      unsafe = !kept;
       say(kept ? "Offline — kept in this browser at " + timeLabel(new Date())
-               : "Not saved: Staffroom cannot be reached and this browser refused to keep a copy");
+               : "Offline — not saved yet. Keep this page open: your changes are saved " +
+                 "as soon as Staffroom can be reached again.");
     }).then(function () { saving = false; });
   }
 
@@ -119,11 +127,18 @@
   form.addEventListener("input", changed);
   form.addEventListener("change", changed);
   form.addEventListener("submit", function () {
+    submitting = true;
     if (timer) { window.clearTimeout(timer); timer = null; }
     keepLocally(values());  // until the plan page confirms the save
   });
   window.addEventListener("online", function () { if (dirty) { save(); } });
-  window.addEventListener("beforeunload", function () { if (dirty) { keepLocally(values()); } });
+  window.addEventListener("beforeunload", function (event) {
+    if (!dirty || submitting) { return; }
+    if (keepLocally(values()) || !unsafe) { return; }
+    // Offline and nowhere to keep a copy: leaving now would lose the text, so ask first.
+    event.preventDefault();
+    event.returnValue = "";
+  });
 
   // Second line of defence: a copy this browser kept that differs from the form.
   var offer = document.getElementById("local-draft-offer");
