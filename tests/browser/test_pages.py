@@ -15,6 +15,13 @@ from playwright.sync_api import Frame, Page, expect
 
 from tests.browser.pages.admin import AdminPage
 from tests.browser.pages.lms import FRAME, LmsPage
+from tests.browser.pages.planning import PlanningPages
+from tests.browser.planning_seed import (  # noqa: F401 (planning_seed: a fixture)
+    SEARCH_WORD,
+    TEACHER_B,
+    PlanningSeed,
+    planning_seed,
+)
 from tests.browser.support import (
     SIZES,
     TABLET_ZOOMED,
@@ -45,6 +52,12 @@ class Visit:
     live_server: object
     watcher: ProblemWatcher
     credentials: tuple[str, str]
+    request: pytest.FixtureRequest
+
+    @property
+    def seed(self) -> PlanningSeed:
+        """The seeded planning space (made on first use: only planning pages pay for it)."""
+        return self.request.getfixturevalue("planning_seed")
 
     @property
     def lms(self) -> LmsPage:
@@ -53,6 +66,15 @@ class Visit:
     def framed(self, role: str) -> Opened:
         launched = self.lms.launch(self.lms.member(role))
         return Opened(self.page, launched.frame, framed=True)
+
+    def planning(self, path: str, heading: str, role: str = "teacher") -> Opened:
+        """A planning page as a teacher of the seeded course (``role`` may be a user id)."""
+        seed = self.seed
+        opened = self.framed(role)
+        pages = PlanningPages(opened.target, self.live_server.tool_url)
+        pages.goto(path if path.startswith("/") else seed.course_path(path))
+        expect(pages.heading).to_have_text(heading)
+        return opened
 
     def admin(self, path: str, heading: str) -> Opened:
         admin = AdminPage(self.page, self.live_server.tool_url)
@@ -80,6 +102,43 @@ def _launch_error(v: Visit) -> Opened:
     return opened
 
 
+def _dashboard_with_news(v: Visit) -> Opened:
+    v.seed  # noqa: B018 (the seeded plans, tasks and mention fill "What's new")
+    opened = v.framed("teacher")
+    news = PlanningPages(opened.target, v.live_server.tool_url).whats_new
+    expect(news.get_by_role("heading", name="Mentions")).to_be_visible()
+    expect(news.locator(".task-list .task")).not_to_have_count(0)
+    return opened
+
+
+def _conflict(v: Visit) -> Opened:
+    """A save from version 1 of a lesson that a colleague has since saved: the 409 page."""
+    lesson = v.seed.lesson_1
+    opened = v.planning(lesson.edit, "Edit “Balanced and unbalanced forces”")
+    pages = PlanningPages(opened.target, v.live_server.tool_url)
+    opened.target.locator("input[name=version]").evaluate("el => { el.value = '1'; }")
+    pages.edit_body(lambda text: text.replace(
+        "five everyday situations.", "six everyday situations, drawn on mini whiteboards."))
+    with v.watcher.expect_status(409, lesson.edit):
+        pages.save()
+    expect(opened.target.get_by_role("alert")).to_contain_text("saved this plan while you")
+    return opened
+
+
+def _unit(v: Visit) -> Opened:
+    opened = v.planning(v.seed.unit.view, "Forces and motion")
+    # The Markdown checklist's boxes are named by their items (planning.js labels them).
+    box = opened.target.get_by_role("checkbox", name="Trolleys and spring balances booked")
+    expect(box).to_be_disabled()
+    return opened
+
+
+def _search(v: Visit) -> Opened:
+    opened = v.planning(f"search?q={SEARCH_WORD}", "Search")
+    expect(opened.target.locator(".search-hit mark").first).to_be_visible()
+    return opened
+
+
 def _admin_login(v: Visit) -> Opened:
     AdminPage(v.page, v.live_server.tool_url).open_login()
     return Opened(v.page, v.page)
@@ -88,10 +147,29 @@ def _admin_login(v: Visit) -> Opened:
 MAIN_PAGES: dict[str, Callable[[Visit], Opened]] = {
     "lms-course-home": _course_home,
     "lms-with-tool": _lms_with_tool,
-    "teacher-dashboard": lambda v: v.framed("teacher"),
+    "teacher-dashboard": _dashboard_with_news,
     "assistant-dashboard": lambda v: v.framed("teaching assistant"),
     "learner-page": lambda v: v.framed("learner"),
     "launch-error": _launch_error,
+    "planning-spaces": lambda v: v.planning("spaces/", "Planning spaces", TEACHER_B.user_id),
+    "planning-space-home": lambda v: v.planning(
+        v.seed.space_path, "Year 8 Science", TEACHER_B.user_id),
+    "planning-unit": _unit,
+    "planning-new-unit": lambda v: v.planning(
+        f"{v.seed.space_path}plans/new?template=builtin:unit", "New unit"),
+    "planning-edit": lambda v: v.planning(
+        v.seed.lesson_1.edit, "Edit “Balanced and unbalanced forces”"),
+    "planning-conflict": _conflict,
+    "planning-history": lambda v: v.planning(
+        v.seed.lesson_1.history, "History of “Balanced and unbalanced forces”"),
+    "planning-revision": lambda v: v.planning(
+        v.seed.lesson_1.revision(2), "Version 2 of “Balanced and unbalanced forces”"),
+    "planning-print": lambda v: v.planning(v.seed.unit.view + "/print", "Forces and motion"),
+    "planning-templates": lambda v: v.planning(v.seed.space_path + "templates", "Templates"),
+    "planning-members": lambda v: v.planning(
+        f"spaces/{v.seed.team_space_id}/members", "Members of Year 8 science team"),
+    "my-tasks": lambda v: v.planning("tasks/", "My tasks"),
+    "search-results": _search,
     "admin-login": _admin_login,
     "admin-platforms": lambda v: v.admin("/", "Platforms"),
     "admin-add-platform": lambda v: v.admin("/platforms/new", "Add a platform"),
@@ -100,16 +178,17 @@ MAIN_PAGES: dict[str, Callable[[Visit], Opened]] = {
 }
 
 
-def _open(name, new_context, live_server, watcher, admin_credentials, **options) -> Opened:
+def _open(name, new_context, live_server, watcher, admin_credentials, request,
+          **options) -> Opened:
     page = new_context(**options).new_page()
-    return MAIN_PAGES[name](Visit(page, live_server, watcher, admin_credentials))
+    return MAIN_PAGES[name](Visit(page, live_server, watcher, admin_credentials, request))
 
 
 @pytest.mark.parametrize("name", MAIN_PAGES)
 def test_main_page_passes_axe_and_is_photographed(
-    name, new_context, live_server, watcher, admin_credentials
+    name, new_context, live_server, watcher, admin_credentials, request
 ):
-    opened = _open(name, new_context, live_server, watcher, admin_credentials)
+    opened = _open(name, new_context, live_server, watcher, admin_credentials, request)
     assert_accessible(opened.target, name)
 
     for size, viewport in SIZES.items():
@@ -120,10 +199,10 @@ def test_main_page_passes_axe_and_is_photographed(
 
 @pytest.mark.parametrize("name", MAIN_PAGES)
 def test_main_page_reflows_at_200_percent_zoom_on_a_tablet(
-    name, new_context, live_server, watcher, admin_credentials
+    name, new_context, live_server, watcher, admin_credentials, request
 ):
     opened = _open(
-        name, new_context, live_server, watcher, admin_credentials,
+        name, new_context, live_server, watcher, admin_credentials, request,
         viewport=TABLET_ZOOMED, device_scale_factor=2,
     )
     screenshot(opened.page, name, "tablet-zoom200")
