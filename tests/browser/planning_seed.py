@@ -8,7 +8,9 @@ fixture builds it once, as two teachers in two browser contexts, with its own
 problem watcher (a JavaScript error or failed request while seeding fails the
 tests that use it).
 
-Import ``planning_seed`` into a test module to use it.
+Import ``planning_seed`` into a test module to use it. Each importing module
+registers the fixture anew, so the data is kept per server in ``_SEEDED``: the
+session seeds once whichever modules run.
 """
 
 from __future__ import annotations
@@ -109,8 +111,17 @@ def _day(offset: int) -> str:
     return (date.today() + timedelta(days=offset)).isoformat()
 
 
+_SEEDED: dict[int, PlanningSeed] = {}
+
+
 @pytest.fixture(scope="session")
 def planning_seed(browser: Browser, live_server) -> PlanningSeed:
+    if live_server.port not in _SEEDED:
+        _SEEDED[live_server.port] = _seed(browser, live_server)
+    return _SEEDED[live_server.port]
+
+
+def _seed(browser: Browser, live_server) -> PlanningSeed:  # type: ignore[no-untyped-def]
     watcher = ProblemWatcher()
     contexts = []
 
@@ -136,9 +147,13 @@ def planning_seed(browser: Browser, live_server) -> PlanningSeed:
             "Unit plan", title=UNIT_TITLE, starts_on=_day(14), ends_on=_day(40),
             objectives=UNIT_OBJECTIVES, tags="NGSS MS-PS2-2, forces, friction", body=UNIT_BODY,
         )
-        lesson_1 = a.add_lesson(LESSON_1_TITLE, body=LESSON_1_BODY, starts_on=_day(14))
+        lesson_1 = a.add_lesson(
+            LESSON_1_TITLE, body=LESSON_1_BODY, starts_on=_day(14),
+            objectives="We are learning to draw forces as arrows and say when they balance.")
         a.goto(unit.view)
-        lesson_2 = a.add_lesson(LESSON_2_TITLE, body=LESSON_2_BODY, starts_on=_day(16))
+        lesson_2 = a.add_lesson(
+            LESSON_2_TITLE, body=LESSON_2_BODY, starts_on=_day(16),
+            objectives="We are learning to plan a fair test and measure friction.")
         a.goto(unit.view)
         a.add_task("Book trolleys and spring balances", TEACHER_B.name, due_on=_day(10))
         a.add_task("Write the end-of-unit quiz", TEACHER_A.name, due_on=_day(20))
@@ -146,6 +161,9 @@ def planning_seed(browser: Browser, live_server) -> PlanningSeed:
         a.comment(f"@{TEACHER_B.name} could you check the trolleys are free in week 2? "
                   "I have put the **fair test** sheet in the course files.")
         expect(a.comments).to_have_count(1)
+        a.field("Template name").fill("Year 8 science unit")
+        a.follow(a.button("Save as a template"))
+        expect(a.flash).to_contain_text("Saved as the template “Year 8 science unit”.")
 
         # B saves lesson 1 (a second version by someone else) and mentions A on lesson 2.
         b.goto(lesson_1.edit)

@@ -117,11 +117,15 @@ def _conflict(v: Visit) -> Opened:
     opened = v.planning(lesson.edit, "Edit “Balanced and unbalanced forces”")
     pages = PlanningPages(opened.target, v.live_server.tool_url)
     opened.target.locator("input[name=version]").evaluate("el => { el.value = '1'; }")
+    # The form holds the colleague's version 2; change the line they changed, differently.
     pages.edit_body(lambda text: text.replace(
-        "five everyday situations.", "six everyday situations, drawn on mini whiteboards."))
+        "five everyday situations, then swap and check.",
+        "six everyday situations, drawn on mini whiteboards."))
     with v.watcher.expect_status(409, lesson.edit):
         pages.save()
-    expect(opened.target.get_by_role("alert")).to_contain_text("saved this plan while you")
+    alert = opened.target.get_by_role("alert")
+    expect(alert).to_contain_text("Tomasz Nowak saved this plan while you were editing")
+    expect(alert).to_contain_text("the same lines in 1 place")
     return opened
 
 
