@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from flask import session
 
 from lti_tool.courses.models import Course, Membership, Person
@@ -49,16 +50,26 @@ def remember_course(course_id: int, person_id: int) -> None:
     session.permanent = True
 
 
+# Built once: every course page runs it, and a reused statement keeps its SQLAlchemy
+# cache key, so no statement is constructed per request.
+_CONTEXT = (
+    sa.select(Membership, Course, Person)
+    .join(Course, Membership.course_id == Course.id)
+    .join(Person, Membership.person_id == Person.id)
+    .where(
+        Membership.course_id == sa.bindparam("course_id"),
+        Membership.person_id == sa.bindparam("person_id"),
+    )
+)
+
+
 def load_course_context(course_id: int) -> CourseContext | None:
     """The context for this course if this session launched into it; else None."""
     entry = session.get(SESSION_KEY, {}).get(str(course_id))
     if not entry:
         return None
     row = db.session.execute(
-        db.select(Membership, Course, Person)
-        .join(Course, Membership.course_id == Course.id)
-        .join(Person, Membership.person_id == Person.id)
-        .where(Membership.course_id == course_id, Membership.person_id == entry["p"])
+        _CONTEXT, {"course_id": course_id, "person_id": entry["p"]}
     ).first()
     if row is None:
         return None

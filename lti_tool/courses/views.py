@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from functools import wraps
 
+import sqlalchemy as sa
 from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 
@@ -63,19 +64,23 @@ def requires(permission: Permission):  # type: ignore[no-untyped-def]
     return decorator
 
 
+# Built once: a reused statement keeps its SQLAlchemy cache key (no construction per visit).
+_TEAM = (
+    sa.select(Person, Membership)
+    .join(Membership, Membership.person_id == Person.id)
+    .where(
+        Membership.course_id == sa.bindparam("course_id"),
+        Membership.active.is_(True),
+        Membership.is_staff.is_(True),
+    )
+    .order_by(Person.family_name, Person.name, Person.id)
+)
+
+
 @bp.get("/")
 @requires(Permission.VIEW_COURSE_DASHBOARD)
 def dashboard():
-    team = db.session.execute(
-        db.select(Person, Membership)
-        .join(Membership, Membership.person_id == Person.id)
-        .where(
-            Membership.course_id == g.ctx.course.id,
-            Membership.active.is_(True),
-            Membership.is_staff.is_(True),
-        )
-        .order_by(Person.family_name, Person.name, Person.id)
-    ).all()
+    team = db.session.execute(_TEAM, {"course_id": g.ctx.course.id}).all()
     return render_template(
         "courses/dashboard.html",
         ctx=g.ctx,

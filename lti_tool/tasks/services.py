@@ -10,8 +10,10 @@ lost access to a course stops seeing its tasks at once, without a loop over spac
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -34,21 +36,38 @@ STATUS_LABELS = {
 
 def accessible_space_ids(person: Person) -> sa.Select:
     """A ``SELECT space.id`` of every space the person may see (use with ``in_``)."""
+    return _accessible_space_ids(person.id, person.platform_id)
+
+
+def _accessible_space_ids(person_id: Any, platform_id: Any) -> sa.Select:
+    """The rule of :func:`accessible_space_ids`, for values or bound parameters."""
     staff_courses = sa.select(Membership.course_id).where(
-        Membership.person_id == person.id,
+        Membership.person_id == person_id,
         Membership.active.is_(True),
         Membership.is_staff.is_(True),
     )
     team_spaces = sa.select(SpaceMember.space_id).where(
-        SpaceMember.person_id == person.id, SpaceMember.status == MemberStatus.ACTIVE
+        SpaceMember.person_id == person_id, SpaceMember.status == MemberStatus.ACTIVE
     )
     return sa.select(Space.id).where(
-        Space.platform_id == person.platform_id,
+        Space.platform_id == platform_id,
         sa.or_(
             sa.and_(Space.kind == SpaceKind.COURSE, Space.course_id.in_(staff_courses)),
             sa.and_(Space.kind == SpaceKind.TEAM, Space.id.in_(team_spaces)),
         ),
     )
+
+
+@functools.cache
+def accessible_space_ids_param() -> sa.Select:
+    """:func:`accessible_space_ids` with the person as the bound parameters
+    ``person_id`` and ``platform_id``, built once.
+
+    Hot queries (the dashboard) embed this in statements they also build once:
+    a statement object that is reused keeps its SQLAlchemy cache key and finds
+    its compiled form at once, instead of being rebuilt on every request.
+    """
+    return _accessible_space_ids(sa.bindparam("person_id"), sa.bindparam("platform_id"))
 
 
 @dataclass(frozen=True)
@@ -258,13 +277,22 @@ def open_space_tasks(space: Space, limit: int = 50) -> list[TaskRow]:
 def open_tasks_for(person: Person, limit: int) -> list[TaskRow]:
     """The first ``limit`` open tasks of "My tasks" (for the dashboard); one query."""
     rows = db.session.execute(
-        _rows_query()
-        .where(
-            Task.owner_id == person.id,
-            Task.status != TaskStatus.DONE,
-            Task.space_id.in_(accessible_space_ids(person)),
-        )
-        .order_by(*_OPEN_ORDER)
-        .limit(limit)
+        _open_tasks_statement(),
+        {"person_id": person.id, "platform_id": person.platform_id, "limit": limit},
     ).all()
     return _to_rows(rows)
+
+
+@functools.cache
+def _open_tasks_statement() -> sa.Select:
+    """The query of :func:`open_tasks_for`, built once (see :func:`accessible_space_ids_param`)."""
+    return (
+        _rows_query()
+        .where(
+            Task.owner_id == sa.bindparam("person_id"),
+            Task.status != TaskStatus.DONE,
+            Task.space_id.in_(accessible_space_ids_param()),
+        )
+        .order_by(*_OPEN_ORDER)
+        .limit(sa.bindparam("limit", type_=sa.Integer))
+    )

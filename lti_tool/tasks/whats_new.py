@@ -10,6 +10,7 @@ panel costs the same whatever the number of spaces, plans or comments.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -28,7 +29,7 @@ from lti_tool.planning.models import (
     SpaceKind,
     SpaceMember,
 )
-from lti_tool.tasks.services import TaskRow, accessible_space_ids, open_tasks_for
+from lti_tool.tasks.services import TaskRow, accessible_space_ids_param, open_tasks_for
 
 SHOWN = 10  # per list; the full lists are "My tasks" and the spaces themselves
 
@@ -68,20 +69,9 @@ def _excerpt(text: str, limit: int = 140) -> str:
 
 
 def unseen_mentions(person: Person, limit: int = SHOWN) -> list[MentionItem]:
-    author = sa.orm.aliased(Person)
     rows = db.session.execute(
-        sa.select(Mention.id, Comment, Plan, Space.id, Space.name, author)
-        .join(Comment, Comment.id == Mention.comment_id)
-        .join(Plan, Plan.id == Comment.plan_id)
-        .join(Space, Space.id == Plan.space_id)
-        .outerjoin(author, author.id == Comment.author_id)
-        .where(
-            Mention.person_id == person.id,
-            Mention.seen_at.is_(None),
-            Space.id.in_(accessible_space_ids(person)),
-        )
-        .order_by(Comment.created_at.desc(), Mention.id.desc())
-        .limit(limit)
+        _mentions_statement(),
+        {"person_id": person.id, "platform_id": person.platform_id, "limit": limit},
     ).all()
     return [
         MentionItem(mid, plan, sid, sname, who.display_name if who else "A former member",
@@ -96,28 +86,66 @@ def changed_plans(person: Person, course: Course, limit: int = SHOWN) -> list[Ch
     Limited to this course's space and the person's team spaces: another
     course's changes belong on that course's dashboard.
     """
-    editor = sa.orm.aliased(Person)
-    visit = sa.orm.aliased(SpaceMember)
     rows = db.session.execute(
-        sa.select(Plan, Space.name, editor)
-        .join(Space, Space.id == Plan.space_id)
-        .outerjoin(visit, sa.and_(visit.space_id == Space.id, visit.person_id == person.id))
-        .outerjoin(editor, editor.id == Plan.updated_by_id)
-        .where(
-            Space.id.in_(accessible_space_ids(person)),
-            sa.or_(Space.course_id == course.id, Space.kind == SpaceKind.TEAM),
-            Plan.archived.is_(False),
-            Plan.updated_by_id.is_not(None),
-            Plan.updated_by_id != person.id,
-            sa.or_(visit.last_visit_at.is_(None), Plan.updated_at > visit.last_visit_at),
-        )
-        .order_by(Plan.updated_at.desc(), Plan.id.desc())
-        .limit(limit)
+        _changed_statement(),
+        {
+            "person_id": person.id,
+            "platform_id": person.platform_id,
+            "course_id": course.id,
+            "limit": limit,
+        },
     ).all()
     return [
         ChangedPlan(plan, space_name, who.display_name if who else "A former member")
         for plan, space_name, who in rows
     ]
+
+
+# The two statements are built once, with the person, course and limit as bound
+# parameters: the dashboard runs them on every visit, and a reused statement object
+# keeps its SQLAlchemy cache key, so it costs no Python-side construction per request.
+
+
+@functools.cache
+def _mentions_statement() -> sa.Select:
+    author = sa.orm.aliased(Person)
+    return (
+        sa.select(Mention.id, Comment, Plan, Space.id, Space.name, author)
+        .join(Comment, Comment.id == Mention.comment_id)
+        .join(Plan, Plan.id == Comment.plan_id)
+        .join(Space, Space.id == Plan.space_id)
+        .outerjoin(author, author.id == Comment.author_id)
+        .where(
+            Mention.person_id == sa.bindparam("person_id"),
+            Mention.seen_at.is_(None),
+            Space.id.in_(accessible_space_ids_param()),
+        )
+        .order_by(Comment.created_at.desc(), Mention.id.desc())
+        .limit(sa.bindparam("limit", type_=sa.Integer))
+    )
+
+
+@functools.cache
+def _changed_statement() -> sa.Select:
+    editor = sa.orm.aliased(Person)
+    visit = sa.orm.aliased(SpaceMember)
+    person_id = sa.bindparam("person_id")
+    return (
+        sa.select(Plan, Space.name, editor)
+        .join(Space, Space.id == Plan.space_id)
+        .outerjoin(visit, sa.and_(visit.space_id == Space.id, visit.person_id == person_id))
+        .outerjoin(editor, editor.id == Plan.updated_by_id)
+        .where(
+            Space.id.in_(accessible_space_ids_param()),
+            sa.or_(Space.course_id == sa.bindparam("course_id"), Space.kind == SpaceKind.TEAM),
+            Plan.archived.is_(False),
+            Plan.updated_by_id.is_not(None),
+            Plan.updated_by_id != person_id,
+            sa.or_(visit.last_visit_at.is_(None), Plan.updated_at > visit.last_visit_at),
+        )
+        .order_by(Plan.updated_at.desc(), Plan.id.desc())
+        .limit(sa.bindparam("limit", type_=sa.Integer))
+    )
 
 
 def whats_new(person: Person, course: Course) -> WhatsNew:
