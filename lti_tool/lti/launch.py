@@ -55,7 +55,7 @@ from lti_tool.lti.context import (
 )
 from lti_tool.lti.errors import CookiesBlockedError, LaunchError, LoginError
 from lti_tool.lti.models import Platform
-from lti_tool.lti.tool_conf import DatabaseToolConf, find_deployment, find_platform
+from lti_tool.lti.tool_conf import DatabaseToolConf, find_registration, load_registration
 
 log = logging.getLogger("lti_tool.lti")
 
@@ -150,7 +150,8 @@ class StaffroomOIDCLogin(FlaskOIDCLogin):
                 + ": check that the tool is set up as LTI 1.3 in the LMS",
             )
         iss, client_id = params["iss"], params.get("client_id") or None
-        platform = find_platform(iss, client_id)
+        deployment_id = params.get("lti_deployment_id")
+        platform, deployment_pk = find_registration(iss, client_id, deployment_id)
         if platform is None:
             what = f"issuer '{iss}'" + (f" with client_id '{client_id}'" if client_id else "")
             raise LoginError(
@@ -160,8 +161,7 @@ class StaffroomOIDCLogin(FlaskOIDCLogin):
                 iss=iss,
                 client_id=client_id or "",
             )
-        deployment_id = params.get("lti_deployment_id")
-        if deployment_id and find_deployment(platform, deployment_id) is None:
+        if deployment_id and deployment_pk is None:
             raise LoginError(
                 "L4",
                 f"unknown deployment id '{deployment_id}' for platform '{platform.name}': "
@@ -231,6 +231,7 @@ class StaffroomMessageLaunch(FlaskMessageLaunch):
     """Steps 2–3: every check of the launch, in an order that touches nothing on failure."""
 
     platform: Platform
+    _deployment_pk: int | None  # the deployment the id_token names, if registered (V13)
 
     def __init__(self, form: dict[str, str]) -> None:
         self._form = form
@@ -315,7 +316,11 @@ class StaffroomMessageLaunch(FlaskMessageLaunch):
 
     # V7, V8 (which registration; aud/azp)
     def _validate_registration(self, body: dict[str, Any], record: dict[str, Any]) -> Platform:
-        platform = db.session.get(Platform, record.get("platform_id") or 0)
+        # The same query finds the deployment the token names, for the V13 check later:
+        # it is only looked up here, and trusted only once every check before V13 passed.
+        claim = body.get(CLAIM + "deployment_id")
+        wanted = claim if isinstance(claim, str) else ""
+        platform, self._deployment_pk = load_registration(record.get("platform_id") or 0, wanted)
         if platform is None or not platform.active:
             raise LaunchError("V7", "the platform of this login is no longer registered")
         iss = body.get("iss")
@@ -447,8 +452,7 @@ class StaffroomMessageLaunch(FlaskMessageLaunch):
             raise LaunchError("V13", "the id_token has no deployment_id claim")
         if len(deployment_id) > MAX_DEPLOYMENT_ID_LENGTH:
             raise LaunchError("V13", "the deployment_id is longer than 255 characters")
-        deployment = find_deployment(p, deployment_id)
-        if deployment is None:
+        if self._deployment_pk is None:  # looked up with the platform (_validate_registration)
             raise LaunchError(
                 "V13",
                 f"unknown deployment id '{deployment_id}' for platform '{p.name}': "
@@ -458,7 +462,7 @@ class StaffroomMessageLaunch(FlaskMessageLaunch):
                 client_id=p.client_id,
                 deployment_id=deployment_id,
             )
-        self.deployment_pk = deployment.id
+        self.deployment_pk = self._deployment_pk
         target = body.get(CLAIM + "target_link_uri")
         if message_type == RESOURCE_LINK:
             link = body.get(CLAIM + "resource_link")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 from pylti1p3.deployment import Deployment as LtiDeployment
 from pylti1p3.registration import Registration
 from pylti1p3.tool_config import ToolConfAbstract
@@ -12,27 +13,82 @@ from lti_tool.extensions import db
 from lti_tool.lti import keys
 from lti_tool.lti.models import Deployment, Platform
 
+# The lookups of every login and launch, built once with bound parameters: a reused
+# statement keeps its SQLAlchemy cache key, so no statement is constructed per request.
+# Each finds the registration and, in the same query, the id of its active deployment
+# with the given deployment_id (NULL when there is none, or none was given).
 
-def find_platform(issuer: str, client_id: str | None) -> Platform | None:
-    """The active registration for issuer + client_id.
+
+def _registration_query(*where: sa.ColumnElement[bool]) -> sa.Select:
+    return (
+        sa.select(Platform, Deployment.id)
+        .outerjoin(
+            Deployment,
+            sa.and_(
+                Deployment.platform_id == Platform.id,
+                Deployment.deployment_id == sa.bindparam("deployment_id"),
+                Deployment.active.is_(True),
+            ),
+        )
+        .where(*where)
+    )
+
+
+_BY_ISSUER_AND_CLIENT = _registration_query(
+    Platform.issuer == sa.bindparam("issuer"),
+    Platform.client_id == sa.bindparam("client_id"),
+    Platform.active.is_(True),
+)
+_BY_ISSUER = _registration_query(
+    Platform.issuer == sa.bindparam("issuer"), Platform.active.is_(True)
+).limit(2)
+_BY_ID = _registration_query(Platform.id == sa.bindparam("platform_id"))
+_DEPLOYMENT = sa.select(Deployment).where(
+    Deployment.platform_id == sa.bindparam("platform_id"),
+    Deployment.deployment_id == sa.bindparam("deployment_id"),
+    Deployment.active.is_(True),
+)
+
+
+def find_registration(
+    issuer: str, client_id: str | None, deployment_id: str | None
+) -> tuple[Platform | None, int | None]:
+    """The active registration for issuer + client_id, and its active deployment's id.
 
     Without a client_id (older platforms omit it from the login initiation), the
-    issuer alone is used only when exactly one active registration has it.
+    issuer alone is used only when exactly one active registration has it. The
+    deployment id is ``None`` when the platform has no active deployment with
+    ``deployment_id`` (or none was given). One query.
     """
-    query = db.select(Platform).where(Platform.issuer == issuer, Platform.active.is_(True))
-    if client_id:
-        return db.session.scalars(query.where(Platform.client_id == client_id)).first()
-    found = db.session.scalars(query.limit(2)).all()
-    return found[0] if len(found) == 1 else None
+    params = {"issuer": issuer, "client_id": client_id, "deployment_id": deployment_id or ""}
+    rows = db.session.execute(
+        _BY_ISSUER_AND_CLIENT if client_id else _BY_ISSUER, params
+    ).all()
+    if len(rows) != 1:
+        return None, None
+    platform, deployment_pk = rows[0]
+    return platform, deployment_pk if deployment_id else None
+
+
+def find_platform(issuer: str, client_id: str | None) -> Platform | None:
+    """The active registration for issuer + client_id (see :func:`find_registration`)."""
+    return find_registration(issuer, client_id, None)[0]
+
+
+def load_registration(platform_id: int, deployment_id: str) -> tuple[Platform | None, int | None]:
+    """The registration with this primary key, active or not, and its active
+    deployment's id for ``deployment_id`` (``None`` if it has none); one query."""
+    row = db.session.execute(
+        _BY_ID, {"platform_id": platform_id, "deployment_id": deployment_id}
+    ).first()
+    if row is None:
+        return None, None
+    return row[0], row[1]
 
 
 def find_deployment(platform: Platform, deployment_id: str) -> Deployment | None:
     return db.session.scalars(
-        db.select(Deployment).where(
-            Deployment.platform_id == platform.id,
-            Deployment.deployment_id == deployment_id,
-            Deployment.active.is_(True),
-        )
+        _DEPLOYMENT, {"platform_id": platform.id, "deployment_id": deployment_id}
     ).first()
 
 
