@@ -24,14 +24,15 @@ from mdit_py_plugins.tasklists import tasklists_plugin
 _md = (
     MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
     .enable(["table", "strikethrough"])
-    .use(tasklists_plugin)
+    # label=True wraps each checklist box in a <label> with its item text (an accessible name).
+    .use(tasklists_plugin, label=True)
 )
 
 ALLOWED_TAGS = frozenset(
     {
         "a", "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
         "ul", "ol", "li", "strong", "em", "s", "del", "code", "pre",
-        "table", "thead", "tbody", "tr", "th", "td", "img", "input",
+        "table", "thead", "tbody", "tr", "th", "td", "img", "input", "label",
     }
 )
 ALLOWED_ATTRIBUTES = {

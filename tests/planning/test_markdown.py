@@ -85,3 +85,12 @@ def test_tables_checklists_and_headings_render():
 
 def test_empty_body_renders_empty():
     assert render("") == ""
+
+
+def test_checklist_boxes_are_labelled_by_their_item_text():
+    from lti_tool.planning.markdown import render
+
+    html = str(render("- [ ] Book the lab\n- [x] Print worksheets"))
+    box = '<input class="task-list-item-checkbox" disabled="disabled" type="checkbox">'
+    assert f"<label>{box} Book the lab</label>" in html
+    assert "checked" in html
