@@ -83,11 +83,24 @@ def fts5_query(query: str) -> str:
     return " AND ".join(parts)
 
 
+# Markdown syntax that reads as noise in a one-line snippet: heading hashes, list and
+# quote markers, checklist boxes, emphasis and code marks, and link/image brackets.
+_MARKDOWN_NOISE = re.compile(
+    r"(?m)^\s{0,3}(?:#{1,6}\s+|[-*+]\s+(?:\[[ xX]\]\s+)?|\d+[.)]\s+|>\s?)"
+    r"|[*_`~]{1,3}|!?\[|\]\([^)\s]*\)"
+)
+
+
+def plain_snippet(text: str) -> str:
+    """A snippet of Markdown source as plain words on one line."""
+    return " ".join(_MARKDOWN_NOISE.sub("", text or "").split())
+
+
 def marked_to_html(text: str) -> Markup:
     """Escape ``text`` and turn START…STOP marks into ``<mark>``; unbalanced marks are closed."""
     out: list[str] = []
     inside = False
-    for piece in re.split(f"([{START}{STOP}])", text or ""):
+    for piece in re.split(f"([{START}{STOP}])", plain_snippet(text)):
         if piece == START:
             if not inside:
                 out.append("<mark>")

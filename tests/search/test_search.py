@@ -212,3 +212,10 @@ def test_plan_moves_take_their_comments_along(app, platform, ada):
     db.session.execute(sa.update(Plan).where(Plan.id == unit.id).values(space_id=second.id))
     db.session.commit()
     assert {d.space_id for d in db.session.scalars(sa.select(SearchDocument))} == {second.id}
+
+
+def test_snippets_read_as_plain_words_not_markdown_source():
+    from lti_tool.search.services import START, STOP, marked_to_html
+
+    html = str(marked_to_html(f"## Main {START}activity{STOP}\n- [ ] Why does **it** move"))
+    assert html == "Main <mark>activity</mark> Why does it move"
