@@ -7,7 +7,9 @@ this blueprint, so Flask runs its ``url_value_preprocessor`` and
 
 from __future__ import annotations
 
+import functools
 import logging
+from dataclasses import dataclass
 from functools import wraps
 
 import sqlalchemy as sa
@@ -20,6 +22,7 @@ from lti_tool.courses.policy import Permission
 from lti_tool.courses.roster import RosterUnavailableError, sync_roster
 from lti_tool.extensions import db
 from lti_tool.lti.errors import ServiceError
+from lti_tool.planning.models import Space
 from lti_tool.planning.services import ensure_course_space
 from lti_tool.tasks.whats_new import whats_new
 
@@ -64,9 +67,23 @@ def requires(permission: Permission):  # type: ignore[no-untyped-def]
     return decorator
 
 
+@dataclass(frozen=True)
+class TeamMember:
+    """One line of the course team on the dashboard."""
+
+    id: int
+    display_name: str
+    role_labels: str
+
+
 # Built once: a reused statement keeps its SQLAlchemy cache key (no construction per visit).
+# Only the columns the list shows: a course team can be long, and ORM objects for every
+# member (two per line) were most of the dashboard's cost.
 _TEAM = (
-    sa.select(Person, Membership)
+    sa.select(
+        Person.id, Person.sub, Person.name, Person.given_name, Person.family_name,
+        Person.email, Membership.roles,
+    )
     .join(Membership, Membership.person_id == Person.id)
     .where(
         Membership.course_id == sa.bindparam("course_id"),
@@ -77,17 +94,40 @@ _TEAM = (
 )
 
 
+@functools.lru_cache(maxsize=128)
+def _role_labels(roles: str) -> str:
+    """:attr:`Membership.role_labels` for a stored roles string (a pure function of it)."""
+    return Membership(roles=roles).role_labels
+
+
+def _team(course_id: int) -> list[TeamMember]:
+    """The course's active staff, in name order; one query returning plain rows."""
+    return [
+        # display_name only reads the name columns, which the row has under the same names.
+        TeamMember(row.id, Person.display_name.fget(row), _role_labels(row.roles))  # type: ignore[attr-defined]
+        for row in db.session.execute(_TEAM, {"course_id": course_id})
+    ]
+
+
+# The course's planning space, once it exists (the first staff visit creates it).
+_COURSE_SPACE = sa.select(Space).where(Space.course_id == sa.bindparam("course_id"))
+
+
 @bp.get("/")
 @requires(Permission.VIEW_COURSE_DASHBOARD)
 def dashboard():
-    team = db.session.execute(_TEAM, {"course_id": g.ctx.course.id}).all()
+    course = g.ctx.course
+    team = _team(course.id)
+    course_space = db.session.scalars(_COURSE_SPACE, {"course_id": course.id}).first()
+    if course_space is None:
+        course_space = ensure_course_space(course, g.ctx.person)
     return render_template(
         "courses/dashboard.html",
         ctx=g.ctx,
         team=team,
         refresh_form=FlaskForm(),
-        course_space=ensure_course_space(g.ctx.course, g.ctx.person),
-        news=whats_new(g.ctx.person, g.ctx.course),
+        course_space=course_space,
+        news=whats_new(g.ctx.person, course),
     )
 
 
