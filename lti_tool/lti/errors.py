@@ -31,9 +31,17 @@ class LaunchError(LtiError):
 
 
 class CookiesBlockedError(LaunchError):
-    """No state cookie came back: the browser blocked the tool's cookies in the frame."""
+    """No state cookie came back: the browser blocked the tool's cookies in the frame.
+
+    ``relaunch_url`` restarts the same login outside the frame (a new window has
+    first-party cookies), as the checklist's V20 asks.
+    """
 
     status = 401
+
+    def __init__(self, code: str, message: str, *, relaunch_url: str | None = None) -> None:
+        super().__init__(code, message)
+        self.relaunch_url = relaunch_url
 
 
 class ServiceError(LtiError):

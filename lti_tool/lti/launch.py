@@ -61,6 +61,14 @@ log = logging.getLogger("lti_tool.lti")
 
 STATE_COOKIE_PREFIX = "lti1p3"
 MAX_DEPLOYMENT_ID_LENGTH = 255
+RELAUNCH_PARAMS = (
+    "iss",
+    "login_hint",
+    "target_link_uri",
+    "lti_message_hint",
+    "client_id",
+    "lti_deployment_id",
+)
 
 
 def tool_origin() -> str:
@@ -192,6 +200,8 @@ class StaffroomOIDCLogin(FlaskOIDCLogin):
                 "platform_id": platform.id,
                 "target_link_uri": self._params["target_link_uri"],
                 "created": int(time.time()),
+                # To restart this login in a new window if the frame's cookies are blocked.
+                "login": {k: self._params[k] for k in RELAUNCH_PARAMS if self._params.get(k)},
             },
             current_app.config["LTI_STATE_TTL"],
         )
@@ -273,10 +283,13 @@ class StaffroomMessageLaunch(FlaskMessageLaunch):
                               status=401)
         cookie = self._cookie_service.get_cookie(state)
         if cookie is None:
+            pending = get_cache().get("lti-state:" + state) or {}
+            login = pending.get("login")
             raise CookiesBlockedError(
                 "V1",
                 "this browser did not send back the tool's login cookie, so the launch "
                 "cannot be trusted; open Staffroom in a new window, or allow cookies for it",
+                relaunch_url=external_url("lti.login") + "?" + urlencode(login) if login else None,
             )
         if not secrets.compare_digest(cookie, state):
             raise LaunchError("V1", "the launch 'state' does not match this browser's login",

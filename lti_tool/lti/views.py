@@ -32,9 +32,7 @@ def lti_error(exc: LtiError):
         exc.message,
         " ".join(f"{k}={v}" for k, v in exc.log.items()),
     )
-    relaunch = None
-    if isinstance(exc, CookiesBlockedError):
-        relaunch = request.url_root.rstrip("/") + url_for("main.index")
+    relaunch = exc.relaunch_url if isinstance(exc, CookiesBlockedError) else None
     return (
         render_template(
             "lti/error.html", error=exc, cookies_blocked=isinstance(exc, CookiesBlockedError),

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import html
 import logging
+import re
 import time
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from lti_tool.cache import get_cache
 from lti_tool.courses.models import Course, Membership, Person
 from lti_tool.extensions import db
-from tests.conftest import register
+from tests.conftest import LtiFlow, register
 from tests.lti.helpers import assert_refused, row_counts
-from tests.support.platform import REMOVE, TestPlatform, b64
+from tests.support.platform import REMOVE, TestPlatform, b64, parse_auth_redirect
 
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
 DL = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
@@ -48,6 +50,26 @@ def test_v1_state_not_bound_to_this_browser_is_401(lti):
     resp = lti.post_launch(lti.tp.sign(body))
     assert_refused(resp, 401, "V1", "did not send back the tool's login cookie")
     assert "new window" in resp.get_data(as_text=True)
+
+
+def test_v20_blocked_cookies_offer_the_same_login_in_a_new_window(lti, client, platform):
+    hint = '{"cmid":412,"launchid":"ltilaunch23_1"}'
+    lti.start(lti_message_hint=hint)
+    body = lti.tp.payload(nonce=lti.nonce)
+    lti.client.delete_cookie(f"lti1p3-{lti.state}", path="/lti/", domain="tool.example.org")
+    page = html.unescape(lti.post_launch(lti.tp.sign(body)).get_data(as_text=True))
+    link = re.search(r'<a class="button" href="([^"]+)" target="_blank" rel="noopener">', page)
+    assert link, page
+    url = urlsplit(link.group(1))
+    assert (url.scheme, url.netloc, url.path) == ("https", "tool.example.org", "/lti/login")
+    params = {k: v[0] for k, v in parse_qs(url.query).items()}
+    assert params == lti.tp.login_params(lti_message_hint=hint)
+    # The new window's login starts a fresh, valid launch.
+    fresh = LtiFlow(client, platform)
+    resp = client.get("/lti/login", query_string=params)
+    auth = parse_auth_redirect(resp.headers["Location"])
+    fresh.state, fresh.nonce = auth["state"], auth["nonce"]
+    assert fresh.launch().status_code == 303
 
 
 def test_v1_state_differs_from_cookie_is_401(lti):
