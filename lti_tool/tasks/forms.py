@@ -34,7 +34,7 @@ class TaskForm(FlaskForm):
     due_on = DateField("Due date (optional)", validators=[Optional()],
                        format="%Y-%m-%d")
     status = SelectField("Status", choices=STATUS_CHOICES, validate_choice=False,
-                         default=TaskStatus.TODO.value)
+                         default=TaskStatus.TO_DO.value)
     plan_id = HiddenField()
     next = HiddenField()
 

@@ -18,7 +18,7 @@ from lti_tool.extensions import db
 
 
 class TaskStatus(StrEnum):
-    TODO = "todo"
+    TO_DO = "todo"
     DOING = "doing"
     DONE = "done"
 
@@ -37,7 +37,7 @@ class Task(db.Model):
     title: Mapped[str] = mapped_column(sa.String(200))
     owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("person.id", ondelete="SET NULL"))
     due_on: Mapped[date | None] = mapped_column()
-    status: Mapped[str] = mapped_column(sa.String(8), default=TaskStatus.TODO)
+    status: Mapped[str] = mapped_column(sa.String(8), default=TaskStatus.TO_DO)
     created_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("person.id", ondelete="SET NULL")
     )

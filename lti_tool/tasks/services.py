@@ -28,7 +28,7 @@ TITLE_MAX = 200
 DONE_SHOWN = 20  # "My tasks" shows the latest completed ones, not a whole history.
 
 STATUS_LABELS = {
-    TaskStatus.TODO: "To do",
+    TaskStatus.TO_DO: "To do",
     TaskStatus.DOING: "Doing",
     TaskStatus.DONE: "Done",
 }
@@ -146,7 +146,7 @@ def create_task(space: Space, plan: Plan | None, data: TaskInput, author: Person
     """Store a validated task (call :func:`validate_task` first) and commit."""
     task = Task(
         space_id=space.id, plan_id=plan.id if plan else None, created_by_id=author.id,
-        status=TaskStatus.TODO,
+        status=TaskStatus.TO_DO,
     )
     _apply(task, data)
     db.session.add(task)

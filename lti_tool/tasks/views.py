@@ -37,7 +37,7 @@ def _task_input(form: TaskForm) -> services.TaskInput:
         title=form.title.data or "",
         owner_id=form.owner_id.data,
         due_on=form.due_on.data,
-        status=form.status.data or TaskStatus.TODO,
+        status=form.status.data or TaskStatus.TO_DO,
     )
 
 
