@@ -93,6 +93,11 @@ class Membership(db.Model):
     course: Mapped[Course] = relationship(back_populates="memberships")
     person: Mapped[Person] = relationship()
 
+    @classmethod
+    def is_active_staff(cls) -> sa.ColumnElement[bool]:
+        """The one SQL rule for "teaches in this course now": active and staff."""
+        return sa.and_(cls.active.is_(True), cls.is_staff.is_(True))
+
     @property
     def role_set(self) -> frozenset[CourseRole]:
         return roles_from_names(self.roles)

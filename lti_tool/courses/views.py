@@ -87,8 +87,7 @@ _TEAM = (
     .join(Membership, Membership.person_id == Person.id)
     .where(
         Membership.course_id == sa.bindparam("course_id"),
-        Membership.active.is_(True),
-        Membership.is_staff.is_(True),
+        Membership.is_active_staff(),
     )
     .order_by(Person.family_name, Person.name, Person.id)
 )

@@ -67,9 +67,9 @@ def space_access(space: Space, person: Person) -> SpaceAccess | None:
     ).first()
     if space.kind == SpaceKind.COURSE:
         staff = db.session.scalar(
-            db.select(Membership.id).filter_by(
-                course_id=space.course_id, person_id=person.id, active=True, is_staff=True
-            )
+            db.select(Membership.id)
+            .filter_by(course_id=space.course_id, person_id=person.id)
+            .where(Membership.is_active_staff())
         )
         if staff is None:
             return None

@@ -88,8 +88,7 @@ def other_course_spaces_for(person: Person, course: Course) -> list[Space]:
             .join(Membership, Membership.course_id == Space.course_id)
             .where(
                 Membership.person_id == person.id,
-                Membership.active.is_(True),
-                Membership.is_staff.is_(True),
+                Membership.is_active_staff(),
                 Space.course_id != course.id,
             )
             .order_by(Space.name)
@@ -152,8 +151,7 @@ def members_of(space: Space) -> list[MemberRow]:
             )
             .where(
                 Membership.course_id == space.course_id,
-                Membership.active.is_(True),
-                Membership.is_staff.is_(True),
+                Membership.is_active_staff(),
             )
             .order_by(Person.family_name, Person.name, Person.id)
         ).all()
@@ -185,8 +183,7 @@ def invitable_people(space: Space, inviter: Person) -> list[Person]:
         db.select(Membership.course_id)
         .where(
             Membership.person_id == inviter.id,
-            Membership.active.is_(True),
-            Membership.is_staff.is_(True),
+            Membership.is_active_staff(),
         )
         .scalar_subquery()
     )
@@ -202,8 +199,7 @@ def invitable_people(space: Space, inviter: Person) -> list[Person]:
         db.select(Membership.person_id)
         .where(
             Membership.course_id.in_(inviter_courses),
-            Membership.active.is_(True),
-            Membership.is_staff.is_(True),
+            Membership.is_active_staff(),
         )
         .scalar_subquery()
     )
@@ -311,8 +307,7 @@ def staff_courses_of(person: Person) -> list[Course]:
             .join(Membership, Membership.course_id == Course.id)
             .where(
                 Membership.person_id == person.id,
-                Membership.active.is_(True),
-                Membership.is_staff.is_(True),
+                Membership.is_active_staff(),
             )
             .order_by(Course.title, Course.id)
         )

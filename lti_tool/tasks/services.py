@@ -43,8 +43,7 @@ def _accessible_space_ids(person_id: Any, platform_id: Any) -> sa.Select:
     """The rule of :func:`accessible_space_ids`, for values or bound parameters."""
     staff_courses = sa.select(Membership.course_id).where(
         Membership.person_id == person_id,
-        Membership.active.is_(True),
-        Membership.is_staff.is_(True),
+        Membership.is_active_staff(),
     )
     team_spaces = sa.select(SpaceMember.space_id).where(
         SpaceMember.person_id == person_id, SpaceMember.status == MemberStatus.ACTIVE
