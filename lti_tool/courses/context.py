@@ -18,6 +18,7 @@ from lti_tool.courses.models import Course, Membership, Person
 from lti_tool.courses.policy import Permission, permissions_for
 from lti_tool.extensions import db
 from lti_tool.lti.roles import CourseRole, roles_from_names
+from lti_tool.planning.models import Space
 
 SESSION_KEY = "courses"
 MAX_COURSES_IN_SESSION = 20
@@ -30,6 +31,8 @@ class CourseContext:
     membership: Membership
     roles: frozenset[CourseRole]
     permissions: frozenset[Permission]
+    # The course's planning space, once the first staff visit has created it.
+    course_space_id: int | None = None
 
     @property
     def is_staff(self) -> bool:
@@ -53,9 +56,10 @@ def remember_course(course_id: int, person_id: int) -> None:
 # Built once: every course page runs it, and a reused statement keeps its SQLAlchemy
 # cache key, so no statement is constructed per request.
 _CONTEXT = (
-    sa.select(Membership, Course, Person)
+    sa.select(Membership, Course, Person, Space.id)
     .join(Course, Membership.course_id == Course.id)
     .join(Person, Membership.person_id == Person.id)
+    .outerjoin(Space, Space.course_id == Course.id)
     .where(
         Membership.course_id == sa.bindparam("course_id"),
         Membership.person_id == sa.bindparam("person_id"),
@@ -73,7 +77,7 @@ def load_course_context(course_id: int) -> CourseContext | None:
     ).first()
     if row is None:
         return None
-    membership, course, person = row
+    membership, course, person, course_space_id = row
     roles = roles_from_names(membership.roles)
     return CourseContext(
         course=course,
@@ -81,4 +85,5 @@ def load_course_context(course_id: int) -> CourseContext | None:
         membership=membership,
         roles=roles,
         permissions=permissions_for(roles, active=membership.active),
+        course_space_id=course_space_id,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -76,69 +77,137 @@ def _upsert(
     return db.session.execute(stmt, {**keys, **values, **(insert_only or {})}).scalar_one()
 
 
+# How fresh Membership.last_launch_at is kept: a teacher who opens Staffroom many times
+# an hour causes one write per interval, not one per launch.
+LAST_LAUNCH_INTERVAL = timedelta(minutes=10)
+
+_PERSON_FIELDS = ("name", "given_name", "family_name", "email", "picture")
+_COURSE_FIELDS = ("deployment_id", "label", "title", "nrps_url")
+_MEMBERSHIP_FIELDS = ("roles", "is_staff", "is_learner", "active", "source")
+
+# What the database already holds for this person in this course, in one statement built
+# once: a returning teacher whose details have not changed costs this read and no write.
+_KNOWN = (
+    sa.select(
+        Person.id.label("person_id"),
+        *(getattr(Person, f).label(f"person_{f}") for f in _PERSON_FIELDS),
+        Course.id.label("course_id"),
+        *(getattr(Course, f).label(f"course_{f}") for f in _COURSE_FIELDS),
+        Membership.id.label("membership_id"),
+        *(getattr(Membership, f).label(f"membership_{f}") for f in _MEMBERSHIP_FIELDS),
+        Membership.last_launch_at.label("membership_last_launch_at"),
+    )
+    .select_from(Person)
+    .outerjoin(
+        Course,
+        sa.and_(
+            Course.platform_id == sa.bindparam("platform_id"),
+            Course.context_id == sa.bindparam("context_id"),
+        ),
+    )
+    .outerjoin(
+        Membership,
+        sa.and_(Membership.course_id == Course.id, Membership.person_id == Person.id),
+    )
+    .where(Person.platform_id == sa.bindparam("platform_id"), Person.sub == sa.bindparam("sub"))
+)
+
+
+def _differs(known: Any, prefix: str, wanted: dict[str, Any], *, keep_if_none: bool) -> bool:
+    """Whether writing ``wanted`` would change the stored row (``None`` when not stored)."""
+    if known is None or getattr(known, prefix + "id") is None:
+        return True
+    return any(
+        value != getattr(known, f"{prefix}{name}")
+        for name, value in wanted.items()
+        if not (keep_if_none and value is None)
+    )
+
+
 def record_launch(ctx: LaunchContext, platform: Platform | None = None) -> LaunchContext:
     """Store what a validated launch told us and return the context with database ids.
 
-    Everything is written in one transaction: a database failure leaves no
-    half-recorded launch behind.
+    One read finds what is already known; only what changed is written, each
+    row with an atomic upsert, all in one transaction: a database failure
+    leaves no half-recorded launch behind. A returning teacher whose name,
+    course and roles are unchanged costs no write at all, except the
+    ``last_launch_at`` stamp once per :data:`LAST_LAUNCH_INTERVAL`.
     """
     try:
         platform = platform or db.session.get(Platform, ctx.platform.id)
         assert platform is not None
-        _learn_frame_origins(platform, ctx)
+        changed = _learn_frame_origins(platform, ctx)
         if ctx.platform.product_family and platform.product_family != ctx.platform.product_family:
             platform.product_family = ctx.platform.product_family
-        now = utcnow()
-        person_id = _upsert(
-            Person,
-            {"platform_id": platform.id, "sub": ctx.person.sub},
+            changed = True
+        known = db.session.execute(
+            _KNOWN,
             {
-                "name": ctx.person.name,
-                "given_name": ctx.person.given_name,
-                "family_name": ctx.person.family_name,
-                "email": ctx.person.email,
-                "picture": ctx.person.picture,
-                "updated_at": now,
+                "platform_id": platform.id,
+                "sub": ctx.person.sub,
+                "context_id": ctx.course.context_id if ctx.course is not None else None,
             },
-            insert_only={"created_at": now},
-        )
-        course_id = None
-        if ctx.course is not None:
-            course_id = _upsert(
-                Course,
-                {"platform_id": platform.id, "context_id": ctx.course.context_id},
-                {
-                    "deployment_id": ctx.deployment_pk,
-                    "label": ctx.course.label,
-                    "title": ctx.course.title,
-                    "nrps_url": ctx.nrps_url,
-                    "updated_at": now,
-                },
+        ).first()
+        now = utcnow()
+        person = {f: getattr(ctx.person, f) for f in _PERSON_FIELDS}
+        if _differs(known, "person_", person, keep_if_none=True):
+            person_id = _upsert(
+                Person,
+                {"platform_id": platform.id, "sub": ctx.person.sub},
+                {**person, "updated_at": now},
                 insert_only={"created_at": now},
             )
-            _upsert(
-                Membership,
-                {"course_id": course_id, "person_id": person_id},
-                {
-                    "roles": ctx.roles.course_role_names(),
-                    "is_staff": ctx.roles.is_staff,
-                    "is_learner": ctx.roles.is_learner,
-                    "active": ctx.roles.has_course_role,
-                    "source": "launch",
-                    "last_launch_at": now,
-                    "updated_at": now,
-                },
-                keep_if_none=False,
-            )
+            changed = True
+        else:
+            person_id = known.person_id
+        course_id = None
+        if ctx.course is not None:
+            course = {
+                "deployment_id": ctx.deployment_pk,
+                "label": ctx.course.label,
+                "title": ctx.course.title,
+                "nrps_url": ctx.nrps_url,
+            }
+            if _differs(known, "course_", course, keep_if_none=True):
+                course_id = _upsert(
+                    Course,
+                    {"platform_id": platform.id, "context_id": ctx.course.context_id},
+                    {**course, "updated_at": now},
+                    insert_only={"created_at": now},
+                )
+                changed = True
+            else:
+                course_id = known.course_id
+            membership = {
+                "roles": ctx.roles.course_role_names(),
+                "is_staff": ctx.roles.is_staff,
+                "is_learner": ctx.roles.is_learner,
+                "active": ctx.roles.has_course_role,
+                "source": "launch",
+            }
+            last_launch = known.membership_last_launch_at if known is not None else None
+            if (
+                _differs(known, "membership_", membership, keep_if_none=False)
+                or last_launch is None
+                or now - last_launch >= LAST_LAUNCH_INTERVAL
+            ):
+                _upsert(
+                    Membership,
+                    {"course_id": course_id, "person_id": person_id},
+                    {**membership, "last_launch_at": now, "updated_at": now},
+                    keep_if_none=False,
+                )
+                changed = True
         result = replace(ctx, person_id=person_id, course_id=course_id)
-        db.session.commit()
+        if changed:
+            db.session.commit()
     except Exception:
         db.session.rollback()
         raise
     return result
 
 
-def _learn_frame_origins(platform: Platform, ctx: LaunchContext) -> None:
+def _learn_frame_origins(platform: Platform, ctx: LaunchContext) -> bool:
     """Remember where this platform's pages live, for CSP frame-ancestors.
 
     Canvas Cloud's issuer (canvas.instructure.com) is not the school's domain
@@ -152,9 +221,11 @@ def _learn_frame_origins(platform: Platform, ctx: LaunchContext) -> None:
         _origin(ctx.nrps_url),
     }
     new = {c for c in candidates if c} - seen - platform.origins()
-    if new:
-        platform.frame_origins = sorted(seen | new)
-        invalidate_frame_ancestors()
+    if not new:
+        return False
+    platform.frame_origins = sorted(seen | new)
+    invalidate_frame_ancestors()
+    return True
 
 
 # Each worker keeps the list for a few seconds, so that pages make no cache round trip

@@ -22,7 +22,6 @@ from lti_tool.courses.policy import Permission
 from lti_tool.courses.roster import RosterUnavailableError, sync_roster
 from lti_tool.extensions import db
 from lti_tool.lti.errors import ServiceError
-from lti_tool.planning.models import Space
 from lti_tool.planning.services import ensure_course_space
 from lti_tool.tasks.whats_new import whats_new
 
@@ -108,24 +107,18 @@ def _team(course_id: int) -> list[TeamMember]:
     ]
 
 
-# The course's planning space, once it exists (the first staff visit creates it).
-_COURSE_SPACE = sa.select(Space).where(Space.course_id == sa.bindparam("course_id"))
-
-
 @bp.get("/")
 @requires(Permission.VIEW_COURSE_DASHBOARD)
 def dashboard():
     course = g.ctx.course
     team = _team(course.id)
-    course_space = db.session.scalars(_COURSE_SPACE, {"course_id": course.id}).first()
-    if course_space is None:
-        course_space = ensure_course_space(course, g.ctx.person)
+    course_space_id = g.ctx.course_space_id or ensure_course_space(course, g.ctx.person).id
     return render_template(
         "courses/dashboard.html",
         ctx=g.ctx,
         team=team,
         refresh_form=FlaskForm(),
-        course_space=course_space,
+        course_space_id=course_space_id,
         news=whats_new(g.ctx.person, course),
     )
 

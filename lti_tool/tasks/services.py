@@ -276,14 +276,14 @@ def open_space_tasks(space: Space, limit: int = 50) -> list[TaskRow]:
 def open_tasks_for(person: Person, limit: int) -> list[TaskRow]:
     """The first ``limit`` open tasks of "My tasks" (for the dashboard); one query."""
     rows = db.session.execute(
-        _open_tasks_statement(),
+        open_tasks_statement(),
         {"person_id": person.id, "platform_id": person.platform_id, "limit": limit},
     ).all()
     return _to_rows(rows)
 
 
 @functools.cache
-def _open_tasks_statement() -> sa.Select:
+def open_tasks_statement() -> sa.Select:
     """The query of :func:`open_tasks_for`, built once (see :func:`accessible_space_ids_param`)."""
     return (
         _rows_query()

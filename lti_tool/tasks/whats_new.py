@@ -1,8 +1,10 @@
 """What is new for a teacher: unseen mentions, their open tasks, plans colleagues changed.
 
-Shown on the course dashboard (``templates/courses/_whats_new.html``). Three
-bounded queries, each filtered by :func:`accessible_space_ids` in SQL, so the
-panel costs the same whatever the number of spaces, plans or comments.
+Shown on the course dashboard (``templates/courses/_whats_new.html``). One
+query asks whether each list has anything to show; only the lists that do are
+then read, each with one bounded query filtered by :func:`accessible_space_ids`
+in SQL, so the panel costs the same whatever the number of spaces, plans or
+comments, and a teacher with nothing new costs a single query.
 
 "Since your last visit" uses ``SpaceMember.last_visit_at``, stamped by
 :func:`record_space_visit` when the teacher opens a space's home page.
@@ -29,7 +31,12 @@ from lti_tool.planning.models import (
     SpaceKind,
     SpaceMember,
 )
-from lti_tool.tasks.services import TaskRow, accessible_space_ids_param, open_tasks_for
+from lti_tool.tasks.services import (
+    TaskRow,
+    accessible_space_ids_param,
+    open_tasks_for,
+    open_tasks_statement,
+)
 
 SHOWN = 10  # per list; the full lists are "My tasks" and the spaces themselves
 
@@ -148,12 +155,30 @@ def _changed_statement() -> sa.Select:
     )
 
 
+@functools.cache
+def _probe_statement() -> sa.Select:
+    """Whether each of the three lists has a first item: one row of three booleans."""
+
+    def any_row(stmt: sa.Select) -> sa.Exists:
+        return stmt.with_only_columns(sa.literal(1)).order_by(None).limit(None).exists()
+
+    return sa.select(
+        any_row(_mentions_statement()),
+        any_row(open_tasks_statement()),
+        any_row(_changed_statement()),
+    )
+
+
 def whats_new(person: Person, course: Course) -> WhatsNew:
-    """Everything the dashboard panel shows, in three bounded queries."""
+    """Everything the dashboard panel shows: one query, then one per list that has items."""
+    has_mentions, has_tasks, has_changed = db.session.execute(
+        _probe_statement(),
+        {"person_id": person.id, "platform_id": person.platform_id, "course_id": course.id},
+    ).one()
     return WhatsNew(
-        mentions=unseen_mentions(person),
-        tasks=open_tasks_for(person, SHOWN),
-        changed=changed_plans(person, course),
+        mentions=unseen_mentions(person) if has_mentions else [],
+        tasks=open_tasks_for(person, SHOWN) if has_tasks else [],
+        changed=changed_plans(person, course) if has_changed else [],
     )
 
 

@@ -7,8 +7,6 @@ the pages are the Canvas and Moodle fixtures.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -23,6 +21,7 @@ from lti_tool.lti.errors import ServiceError
 from lti_tool.lti.models import Platform
 from tests.support.platform import load_fixture
 from tests.support.services import ServiceServer, register_with_services
+from tests.support.sql import count_statements
 
 LIS = "http://purl.imsglobal.org/vocab/lis/v2/"
 CANVAS_HOST = "https://northwind.instructure.com"
@@ -367,20 +366,6 @@ def test_course_of_a_disabled_platform_cannot_sync(registration, services):
 
 
 # --- no N+1 ------------------------------------------------------------------------------
-
-
-@contextmanager
-def count_statements() -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany) -> None:
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", record)
 
 
 def _statements_for(platform: Platform, services: ServiceServer, size: int) -> list[int]:

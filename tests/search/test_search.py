@@ -11,10 +11,10 @@ from lti_tool.extensions import db
 from lti_tool.planning.models import Comment, Plan
 from lti_tool.search.models import SearchDocument, include_in_comparison
 from lti_tool.search.services import fts5_query, marked_to_html, search
+from tests.support.sql import count_statements
 from tests.tasks.helpers import (
     COURSE_2,
     LEARNER,
-    count_statements,
     course_space,
     deactivate,
     launch,

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
@@ -105,18 +103,3 @@ def csrf(client: FlaskClient) -> str:
 
 def post(client: FlaskClient, url: str, data: dict[str, Any]):
     return client.post(url, data={"csrf_token": csrf(client), **data})
-
-
-@contextmanager
-def count_statements() -> Iterator[list[str]]:
-    """Every SQL statement sent while the block runs (an N+1 shows as a growing list)."""
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", record)

@@ -15,6 +15,7 @@ from lti_tool.planning.comments import BODY_MAX_CHARS, find_mentions, render_bod
 from lti_tool.planning.models import Comment, Mention, Plan, SpaceMember
 from lti_tool.tasks.services import SpaceMemberInfo, space_members
 from lti_tool.tasks.whats_new import whats_new
+from tests.support.sql import count_statements
 from tests.tasks.helpers import (
     COURSE_2,
     LEARNER,
@@ -228,7 +229,6 @@ def test_whats_new_queries_are_bounded(app, platform, team):
     _, ben, _ = team
     me = person("teacher-1")
     space = course_space()
-    from tests.tasks.helpers import count_statements
 
     def run() -> int:
         with count_statements() as statements:
@@ -245,3 +245,27 @@ def test_whats_new_queries_are_bounded(app, platform, team):
     few = run()
     add(12)
     assert run() == few
+
+
+def test_whats_new_asks_once_when_there_is_nothing_new(app, platform, team):
+    space = course_space()
+    me, colleague, here = person("teacher-1"), person("teacher-2"), course()
+    with count_statements() as statements:
+        assert whats_new(me, here).is_empty
+    assert len(statements) == 1
+    task(space, "Mark the test", me)
+    plan(space, "Mine", author=me)
+    db.session.refresh(me)
+    db.session.refresh(here)
+    with count_statements() as statements:
+        news = whats_new(me, here)
+    # The probe, then the one list that has items (Ada's own plan is not news to her).
+    assert (len(news.mentions), len(news.tasks), len(news.changed)) == (0, 1, 0)
+    assert len(statements) == 2
+    plan(space, "Theirs", author=colleague)
+    db.session.refresh(me)
+    db.session.refresh(here)
+    with count_statements() as statements:
+        news = whats_new(me, here)
+    assert [c.plan.title for c in news.changed] == ["Theirs"]
+    assert len(statements) == 3

@@ -11,10 +11,10 @@ from lti_tool.extensions import db
 from lti_tool.planning.models import SpaceMember
 from lti_tool.tasks.models import Task
 from lti_tool.tasks.services import my_tasks
+from tests.support.sql import count_statements
 from tests.tasks.helpers import (
     COURSE_2,
     LEARNER,
-    count_statements,
     course,
     course_space,
     deactivate,
