@@ -5,8 +5,8 @@ here. The in-process backend is the embedded default for one process (the
 development server, the test suite); with several gunicorn workers or hosts,
 ``REDIS_URL`` must be set so that a nonce is spent once across all of them.
 
-Values are stored as JSON. ``pop`` and ``add`` are atomic on both backends:
-they are what makes state and nonces single-use.
+Values are stored as JSON. ``pop``, ``add`` and ``add_and_set`` are atomic on
+both backends: they are what makes state and nonces single-use.
 """
 
 from __future__ import annotations
@@ -23,6 +23,9 @@ class Cache(Protocol):
     def get(self, key: str) -> Any: ...
     def set(self, key: str, value: Any, exp: int | None = None) -> None: ...
     def add(self, key: str, value: Any, exp: int | None = None) -> bool: ...
+    def add_and_set(
+        self, key: str, value: Any, exp: int, then_key: str, then_value: Any, then_exp: int
+    ) -> bool: ...
     def pop(self, key: str) -> Any: ...
     def delete(self, key: str) -> None: ...
     def incr(self, key: str, exp: int) -> int: ...
@@ -66,6 +69,17 @@ class InProcessCache:
             self._data[key] = (self._expiry(exp), json.dumps(value))
             return True
 
+    def add_and_set(
+        self, key: str, value: Any, exp: int, then_key: str, then_value: Any, then_exp: int
+    ) -> bool:
+        """``add(key)``; only if it succeeded, ``set(then_key)`` too: one atomic step."""
+        with self._lock:
+            if self._live(key) is not None:
+                return False
+            self._data[key] = (self._expiry(exp), json.dumps(value))
+            self._data[then_key] = (self._expiry(then_exp), json.dumps(then_value))
+            return True
+
     def pop(self, key: str) -> Any:
         with self._lock:
             raw = self._live(key)
@@ -94,14 +108,26 @@ class InProcessCache:
             self._data.clear()
 
 
+# add_and_set in one round trip: SET NX the first key and, only if that succeeded, SET the
+# second. Redis runs a script atomically.
+_ADD_AND_SET = """
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then
+  redis.call('SET', KEYS[2], ARGV[3], 'EX', ARGV[4])
+  return 1
+end
+return 0
+"""
+
+
 class RedisCache:
-    """The same interface over Redis; every operation is a single atomic command."""
+    """The same interface over Redis; every operation is one atomic command or script."""
 
     def __init__(self, url: str, prefix: str = "staffroom:") -> None:
         import redis
 
         self._redis = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
         self._prefix = prefix
+        self._add_and_set = self._redis.register_script(_ADD_AND_SET)
 
     def _k(self, key: str) -> str:
         return self._prefix + key
@@ -115,6 +141,16 @@ class RedisCache:
 
     def add(self, key: str, value: Any, exp: int | None = None) -> bool:
         return bool(self._redis.set(self._k(key), json.dumps(value), ex=exp or None, nx=True))
+
+    def add_and_set(
+        self, key: str, value: Any, exp: int, then_key: str, then_value: Any, then_exp: int
+    ) -> bool:
+        return bool(
+            self._add_and_set(
+                keys=[self._k(key), self._k(then_key)],
+                args=[json.dumps(value), int(exp), json.dumps(then_value), int(then_exp)],
+            )
+        )
 
     def pop(self, key: str) -> Any:
         raw = self._redis.getdel(self._k(key))

@@ -61,6 +61,8 @@ log = logging.getLogger("lti_tool.lti")
 
 STATE_COOKIE_PREFIX = "lti1p3"
 MAX_DEPLOYMENT_ID_LENGTH = 255
+# How long a launch's id_token body is kept for later service calls (pylti1p3's default).
+LAUNCH_DATA_LIFETIME = 86400
 RELAUNCH_PARAMS = (
     "iss",
     "login_hint",
@@ -124,6 +126,17 @@ class _LaunchDataStorage(FlaskCacheDataStorage):
 
     def get_session_cookie_name(self) -> None:
         return None
+
+    def save_once(
+        self, launch_id: str, body: dict[str, Any], lifetime: int, spend: str, spend_ttl: int
+    ) -> bool:
+        """Spend the key ``spend`` and store the launch data, in one atomic step.
+
+        False, and nothing stored, when ``spend`` was already spent (a replay).
+        """
+        return self._get_cache().add_and_set(
+            spend, 1, spend_ttl, self._prepare_key(launch_id), body, lifetime
+        )
 
 
 def launch_data_storage() -> _LaunchDataStorage:
@@ -246,11 +259,12 @@ class StaffroomMessageLaunch(FlaskMessageLaunch):
     def __init__(self, form: dict[str, str]) -> None:
         self._form = form
         flask_request = FlaskRequest()
+        self._launch_data_storage = launch_data_storage()
         super().__init__(
             flask_request,
             DatabaseToolConf(),
             cookie_service=PartitionedCookieService(flask_request),
-            launch_data_storage=launch_data_storage(),
+            launch_data_storage=self._launch_data_storage,
         )
         self._launch_id = "lti1p3-launch-" + uuid.uuid4().hex
 
@@ -268,11 +282,8 @@ class StaffroomMessageLaunch(FlaskMessageLaunch):
         self._validate_signature_and_claims(body)
         self._validate_nonce(body, record)
         self._validate_message(body, record)
+        self._spend_nonce_and_save(body)
         self._validated = True
-        # Keep the launch data for later service calls (pylti1p3's storage, shared cache).
-        # pylti1p3 would also store an id_token hash for its own state check; ours is
-        # the single-use state record, so that extra write is skipped.
-        self._session_service.save_launch_data(self._launch_id, self._jwt["body"])
         return self
 
     # V1
@@ -440,8 +451,21 @@ class StaffroomMessageLaunch(FlaskMessageLaunch):
             raise LaunchError(
                 "V10", "the id_token nonce is not the one issued at login", status=401
             )
-        if not get_cache().add(
-            "lti-nonce:" + nonce, 1, current_app.config["LTI_STATE_TTL"] * 2
+
+    # V10 (single use), once every other check has passed
+    def _spend_nonce_and_save(self, body: dict[str, Any]) -> None:
+        """Spend the nonce and keep the launch data for later service calls, in one step.
+
+        The launch data goes to pylti1p3's launch data storage in the shared cache.
+        pylti1p3 would also store an id_token hash for its own state check; ours is
+        the single-use state record, so that extra write is skipped.
+        """
+        if not self._launch_data_storage.save_once(
+            self._launch_id,
+            body,
+            lifetime=LAUNCH_DATA_LIFETIME,
+            spend="lti-nonce:" + body["nonce"],
+            spend_ttl=current_app.config["LTI_STATE_TTL"] * 2,
         ):
             raise LaunchError("V10", "this id_token was already used (replay)", status=401)
 
