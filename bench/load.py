@@ -7,11 +7,11 @@ and the browser for one complete LTI 1.3 launch per iteration:
    auth endpoint, carrying ``state`` and ``nonce``, plus the state cookie;
 2. the platform signs an id_token for that nonce (RS256) -- the platform's
    cost, timed separately and left out of the tool's latency;
-3. POST ``/lti/launch`` with id_token, state and the state cookie -> 303 to
-   the course dashboard, plus the tool's session cookie;
-4. GET the dashboard with the session cookie -> 200 naming the course.
+3. POST ``/lti/launch`` with id_token, state and the state cookie -> 200: the
+   course dashboard (the landing page), naming the course, plus the tool's
+   session cookie.
 
-The tool's latency of a launch is the sum of its three HTTP round trips.
+The tool's latency of a launch is the sum of its two HTTP round trips.
 
 The tool's cookies are ``Secure; Partitioned`` (they must be, in an LMS
 iframe). ``requests`` rightly never sends a Secure cookie over ``http://``, so
@@ -29,7 +29,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from urllib.parse import parse_qs, urljoin, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import requests
 
@@ -205,7 +205,7 @@ def launch_iteration(base_url: str, platform: BenchPlatform) -> Iteration:
             return
         for step, ms in timings.items():
             samples.step(step, ms)
-        samples.latencies_ms.append(timings["login"] + timings["launch"] + timings["landing"])
+        samples.latencies_ms.append(timings["login"] + timings["launch"])
 
     return iteration
 
@@ -242,21 +242,12 @@ def _launch(
         headers={"Cookie": cookies.header_for(urlsplit(launch_url).path)},
         allow_redirects=False, timeout=REQUEST_TIMEOUT,
     ))
-    if response.status_code != 303:
-        raise LaunchFailed(f"launch HTTP {response.status_code}: {_excerpt(response)}")
-    cookies.update_from(response)
-    landing_url = urljoin(launch_url, response.headers["Location"])
-
-    response, landing_ms = _timed(lambda: http.get(
-        landing_url, headers={"Cookie": cookies.header_for(urlsplit(landing_url).path)},
-        allow_redirects=False, timeout=REQUEST_TIMEOUT,
-    ))
     if response.status_code != 200:
-        raise LaunchFailed(f"landing HTTP {response.status_code}: {_excerpt(response)}")
+        raise LaunchFailed(f"launch HTTP {response.status_code}: {_excerpt(response)}")
     title = platform.course_title(platform.course_of(teacher))
     if title not in response.text:
         raise LaunchFailed(f"landing page: course title {title!r} missing")
-    return {"login": login_ms, "sign": sign_ms, "launch": launch_ms, "landing": landing_ms}
+    return {"login": login_ms, "sign": sign_ms, "launch": launch_ms}
 
 
 def _excerpt(response: requests.Response) -> str:

@@ -9,6 +9,7 @@ skipped unless ``STAFFROOM_TEST_POSTGRES=1`` (see the README).
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,7 +20,7 @@ from flask.testing import FlaskClient
 
 from lti_tool import create_app
 from lti_tool.extensions import db
-from lti_tool.lti import keysets
+from lti_tool.lti import keysets, tool_conf
 from tests.support.platform import (
     REMOVE,
     TOOL_BASE,
@@ -127,6 +128,7 @@ def app(backend) -> Iterator[Flask]:
         _empty_tables()
         app.extensions["staffroom_cache"].clear()
         keysets.clear_memo()
+        tool_conf.forget_registrations()
         yield app
         db.session.remove()
         _empty_tables()
@@ -222,6 +224,14 @@ class LtiFlow:
                 k: v for k, v in body.items() if k != "nonce"
             }
         return self.post_launch(self.tp.sign(body, **(sign or {})))
+
+
+def landed_in(resp) -> str:  # type: ignore[no-untyped-def]
+    """Where a staff launch landed: the canonical address of the page it rendered."""
+    assert resp.status_code == 200, resp.get_data(as_text=True)[:500]
+    match = re.search(r'<link rel="canonical" href="([^"]+)">', resp.get_data(as_text=True))
+    assert match, "the launch response names no canonical address"
+    return match.group(1)
 
 
 @pytest.fixture

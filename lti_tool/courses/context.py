@@ -77,7 +77,13 @@ def load_course_context(course_id: int) -> CourseContext | None:
     ).first()
     if row is None:
         return None
-    membership, course, person, course_space_id = row
+    return course_context(*row)
+
+
+def course_context(
+    membership: Membership, course: Course, person: Person, course_space_id: int | None
+) -> CourseContext:
+    """The context of a person's membership in a course, as read from the database."""
     roles = roles_from_names(membership.roles)
     return CourseContext(
         course=course,

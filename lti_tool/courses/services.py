@@ -13,11 +13,14 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from lti_tool.cache import get_cache
+from lti_tool.courses.context import CourseContext, course_context
 from lti_tool.courses.models import Course, Membership, Person
 from lti_tool.db import utcnow
 from lti_tool.extensions import db
 from lti_tool.lti.context import LaunchContext
 from lti_tool.lti.models import Platform
+from lti_tool.lti.tool_conf import RegisteredPlatform
+from lti_tool.planning.models import Space
 
 FRAME_ANCESTORS_CACHE_KEY = "frame-ancestors"
 
@@ -82,21 +85,12 @@ def _upsert(
 LAST_LAUNCH_INTERVAL = timedelta(minutes=10)
 
 _PERSON_FIELDS = ("name", "given_name", "family_name", "email", "picture")
-_COURSE_FIELDS = ("deployment_id", "label", "title", "nrps_url")
-_MEMBERSHIP_FIELDS = ("roles", "is_staff", "is_learner", "active", "source")
 
 # What the database already holds for this person in this course, in one statement built
-# once: a returning teacher whose details have not changed costs this read and no write.
+# once: a returning teacher whose details have not changed costs this read and no write,
+# and the rows it reads are the course context of the page the launch lands on.
 _KNOWN = (
-    sa.select(
-        Person.id.label("person_id"),
-        *(getattr(Person, f).label(f"person_{f}") for f in _PERSON_FIELDS),
-        Course.id.label("course_id"),
-        *(getattr(Course, f).label(f"course_{f}") for f in _COURSE_FIELDS),
-        Membership.id.label("membership_id"),
-        *(getattr(Membership, f).label(f"membership_{f}") for f in _MEMBERSHIP_FIELDS),
-        Membership.last_launch_at.label("membership_last_launch_at"),
-    )
+    sa.select(Person, Course, Membership, Space.id)
     .select_from(Person)
     .outerjoin(
         Course,
@@ -109,37 +103,41 @@ _KNOWN = (
         Membership,
         sa.and_(Membership.course_id == Course.id, Membership.person_id == Person.id),
     )
+    .outerjoin(Space, Space.course_id == Course.id)
     .where(Person.platform_id == sa.bindparam("platform_id"), Person.sub == sa.bindparam("sub"))
 )
 
 
-def _differs(known: Any, prefix: str, wanted: dict[str, Any], *, keep_if_none: bool) -> bool:
+def _differs(row: Any, wanted: dict[str, Any], *, keep_if_none: bool) -> bool:
     """Whether writing ``wanted`` would change the stored row (``None`` when not stored)."""
-    if known is None or getattr(known, prefix + "id") is None:
+    if row is None:
         return True
     return any(
-        value != getattr(known, f"{prefix}{name}")
+        value != getattr(row, name)
         for name, value in wanted.items()
         if not (keep_if_none and value is None)
     )
 
 
-def record_launch(ctx: LaunchContext, platform: Platform | None = None) -> LaunchContext:
-    """Store what a validated launch told us and return the context with database ids.
+def record_launch(
+    ctx: LaunchContext, platform: Platform | RegisteredPlatform | None = None
+) -> tuple[LaunchContext, CourseContext | None]:
+    """Store what a validated launch told us; return the context with database ids.
 
     One read finds what is already known; only what changed is written, each
     row with an atomic upsert, all in one transaction: a database failure
     leaves no half-recorded launch behind. A returning teacher whose name,
     course and roles are unchanged costs no write at all, except the
     ``last_launch_at`` stamp once per :data:`LAST_LAUNCH_INTERVAL`.
+
+    The second value is the person's course context when the rows read are
+    still current (nothing in them was written), so that the landing page
+    needs no second read; otherwise ``None``.
     """
     try:
         platform = platform or db.session.get(Platform, ctx.platform.id)
         assert platform is not None
-        changed = _learn_frame_origins(platform, ctx)
-        if ctx.platform.product_family and platform.product_family != ctx.platform.product_family:
-            platform.product_family = ctx.platform.product_family
-            changed = True
+        changed = _learn_about_platform(platform, ctx)
         known = db.session.execute(
             _KNOWN,
             {
@@ -148,84 +146,106 @@ def record_launch(ctx: LaunchContext, platform: Platform | None = None) -> Launc
                 "context_id": ctx.course.context_id if ctx.course is not None else None,
             },
         ).first()
+        person, course, membership, course_space_id = known or (None, None, None, None)
+        rows_current = True
         now = utcnow()
-        person = {f: getattr(ctx.person, f) for f in _PERSON_FIELDS}
-        if _differs(known, "person_", person, keep_if_none=True):
+        wanted_person = {f: getattr(ctx.person, f) for f in _PERSON_FIELDS}
+        if _differs(person, wanted_person, keep_if_none=True):
             person_id = _upsert(
                 Person,
                 {"platform_id": platform.id, "sub": ctx.person.sub},
-                {**person, "updated_at": now},
+                {**wanted_person, "updated_at": now},
                 insert_only={"created_at": now},
             )
-            changed = True
+            rows_current = False
         else:
-            person_id = known.person_id
+            person_id = person.id
         course_id = None
         if ctx.course is not None:
-            course = {
+            wanted_course = {
                 "deployment_id": ctx.deployment_pk,
                 "label": ctx.course.label,
                 "title": ctx.course.title,
                 "nrps_url": ctx.nrps_url,
             }
-            if _differs(known, "course_", course, keep_if_none=True):
+            if _differs(course, wanted_course, keep_if_none=True):
                 course_id = _upsert(
                     Course,
                     {"platform_id": platform.id, "context_id": ctx.course.context_id},
-                    {**course, "updated_at": now},
+                    {**wanted_course, "updated_at": now},
                     insert_only={"created_at": now},
                 )
-                changed = True
+                rows_current = False
             else:
-                course_id = known.course_id
-            membership = {
+                course_id = course.id
+            wanted_membership = {
                 "roles": ctx.roles.course_role_names(),
                 "is_staff": ctx.roles.is_staff,
                 "is_learner": ctx.roles.is_learner,
                 "active": ctx.roles.has_course_role,
                 "source": "launch",
             }
-            last_launch = known.membership_last_launch_at if known is not None else None
             if (
-                _differs(known, "membership_", membership, keep_if_none=False)
-                or last_launch is None
-                or now - last_launch >= LAST_LAUNCH_INTERVAL
+                _differs(membership, wanted_membership, keep_if_none=False)
+                or membership.last_launch_at is None
+                or now - membership.last_launch_at >= LAST_LAUNCH_INTERVAL
             ):
                 _upsert(
                     Membership,
                     {"course_id": course_id, "person_id": person_id},
-                    {**membership, "last_launch_at": now, "updated_at": now},
+                    {**wanted_membership, "last_launch_at": now, "updated_at": now},
                     keep_if_none=False,
                 )
-                changed = True
+                rows_current = False
         result = replace(ctx, person_id=person_id, course_id=course_id)
-        if changed:
+        if changed or not rows_current:
             db.session.commit()
     except Exception:
         db.session.rollback()
         raise
-    return result
+    if rows_current and not changed and membership is not None:
+        return result, course_context(membership, course, person, course_space_id)
+    return result, None
 
 
-def _learn_frame_origins(platform: Platform, ctx: LaunchContext) -> bool:
-    """Remember where this platform's pages live, for CSP frame-ancestors.
+def _learn_about_platform(platform: Platform | RegisteredPlatform, ctx: LaunchContext) -> bool:
+    """Remember what a validated launch taught us about its platform; True if anything.
 
     Canvas Cloud's issuer (canvas.instructure.com) is not the school's domain
-    that frames the tool; the validated launch tells us that domain through its
-    return URLs and service URLs.
+    that frames the tool; the launch tells us that domain through its return
+    URLs and service URLs, which CSP frame-ancestors must allow. The launch
+    also names the LMS product. The registration the launch was validated
+    against may be a copy (:class:`RegisteredPlatform`): the row is read only
+    when there is something to write.
     """
-    seen = set(platform.frame_origins or [])
+    if not (_new_frame_origins(platform, ctx) or _new_product_family(platform, ctx)):
+        return False
+    row = platform if isinstance(platform, Platform) else db.session.get(Platform, platform.id)
+    assert row is not None
+    learnt = False
+    new_origins = _new_frame_origins(row, ctx)
+    if new_origins:
+        row.frame_origins = sorted(set(row.frame_origins or []) | new_origins)
+        invalidate_frame_ancestors()
+        learnt = True
+    if _new_product_family(row, ctx):
+        row.product_family = ctx.platform.product_family
+        learnt = True
+    return learnt
+
+
+def _new_frame_origins(platform: Platform | RegisteredPlatform, ctx: LaunchContext) -> set[str]:
     candidates = {
         _origin(ctx.return_url),
         _origin(ctx.deep_linking.return_url if ctx.deep_linking else None),
         _origin(ctx.nrps_url),
     }
-    new = {c for c in candidates if c} - seen - platform.origins()
-    if not new:
-        return False
-    platform.frame_origins = sorted(seen | new)
-    invalidate_frame_ancestors()
-    return True
+    return {c for c in candidates if c} - set(platform.frame_origins or []) - platform.origins()
+
+
+def _new_product_family(platform: Platform | RegisteredPlatform, ctx: LaunchContext) -> bool:
+    family = ctx.platform.product_family
+    return bool(family) and platform.product_family != family
 
 
 # Each worker keeps the list for a few seconds, so that pages make no cache round trip

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 
-from lti_tool.courses.context import load_course_context
+from lti_tool.courses.context import CourseContext, load_course_context
 from lti_tool.courses.models import Membership, Person
 from lti_tool.courses.policy import Permission
 from lti_tool.courses.roster import RosterUnavailableError, sync_roster
@@ -110,17 +110,45 @@ def _team(course_id: int) -> list[TeamMember]:
 @bp.get("/")
 @requires(Permission.VIEW_COURSE_DASHBOARD)
 def dashboard():
-    course = g.ctx.course
-    team = _team(course.id)
-    course_space_id = g.ctx.course_space_id or ensure_course_space(course, g.ctx.person).id
+    return _render_dashboard(g.ctx)
+
+
+def _render_dashboard(ctx: CourseContext, canonical_url: str | None = None) -> str:
+    course = ctx.course
+    course_space_id = ctx.course_space_id or ensure_course_space(course, ctx.person).id
+    can_refresh = bool(course.nrps_url) and ctx.can(Permission.REFRESH_ROSTER)
     return render_template(
         "courses/dashboard.html",
-        ctx=g.ctx,
-        team=team,
-        refresh_form=FlaskForm(),
+        ctx=ctx,
+        team=_team(course.id),
+        refresh_form=FlaskForm() if can_refresh else None,
         course_space_id=course_space_id,
-        news=whats_new(g.ctx.person, course),
+        news=whats_new(ctx.person, course),
+        canonical_url=canonical_url,
     )
+
+
+def land(course_id: int, known: CourseContext | None = None):  # type: ignore[no-untyped-def]
+    """The answer to a staff launch into a course: its dashboard, at once.
+
+    Rendering the dashboard in the launch response, rather than redirecting to
+    it, saves the teacher a round trip. The page names ``/courses/<id>/`` as
+    its canonical address, and ``canonical-url.js`` puts that address in the
+    browser's history, so that a reload or a "back" is a plain GET of the
+    dashboard, never a resubmission of the launch. Access is decided exactly
+    as for ``GET /courses/<id>/``; ``known`` is the context the launch has
+    just read, if it is current, to spare reading it again.
+    """
+    g.course_id = course_id
+    if known is not None and known.course.id == course_id and known.is_staff:
+        g.ctx = known
+    else:
+        refused = require_staff_membership()
+        if refused is not None:
+            return refused
+    if not g.ctx.can(Permission.VIEW_COURSE_DASHBOARD):
+        abort(403)
+    return _render_dashboard(g.ctx, canonical_url=url_for("courses.dashboard"))
 
 
 @bp.post("/roster/refresh")

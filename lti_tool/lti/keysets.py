@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
 from flask import current_app
@@ -21,6 +21,9 @@ from lti_tool.cache import get_cache
 from lti_tool.lti import http
 from lti_tool.lti.errors import LaunchError, ServiceError
 from lti_tool.lti.models import Platform
+
+if TYPE_CHECKING:
+    from lti_tool.lti.tool_conf import RegisteredPlatform
 
 _MAX_AGE = re.compile(r"max-age=(\d+)")
 
@@ -99,7 +102,7 @@ def _find(key_set: dict[str, Any] | None, kid: str) -> dict[str, Any] | None:
     return None
 
 
-def find_key(platform: Platform, kid: str) -> dict[str, Any]:
+def find_key(platform: Platform | RegisteredPlatform, kid: str) -> dict[str, Any]:
     """The platform's JWK with this kid, from cache, or after one refetch."""
     if platform.key_set:
         key = _find(platform.key_set, kid)

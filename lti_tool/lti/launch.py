@@ -41,7 +41,7 @@ from pylti1p3.exception import LtiException
 
 from lti_tool.cache import get_cache
 from lti_tool.extensions import db
-from lti_tool.lti import keysets
+from lti_tool.lti import http, keysets
 from lti_tool.lti.context import (
     CLAIM,
     DEEP_LINKING,
@@ -55,7 +55,12 @@ from lti_tool.lti.context import (
 )
 from lti_tool.lti.errors import CookiesBlockedError, LaunchError, LoginError
 from lti_tool.lti.models import Platform
-from lti_tool.lti.tool_conf import DatabaseToolConf, find_registration, load_registration
+from lti_tool.lti.tool_conf import (
+    DatabaseToolConf,
+    RegisteredPlatform,
+    find_registration,
+    load_registration,
+)
 
 log = logging.getLogger("lti_tool.lti")
 
@@ -160,7 +165,7 @@ class StaffroomOIDCLogin(FlaskOIDCLogin):
     def _get_request_param(self, key: str) -> str:
         return self._params.get(key, "")
 
-    def validate_oidc_login(self) -> Platform:  # type: ignore[override]
+    def validate_oidc_login(self) -> RegisteredPlatform:  # type: ignore[override]
         params = self._params
         missing = [k for k in ("iss", "login_hint", "target_link_uri") if not params.get(k)]
         if missing:
@@ -250,10 +255,13 @@ def begin_login(params: dict[str, str]):  # type: ignore[no-untyped-def]
 # --------------------------------------------------------------------------- launch
 
 
+_UNUSED_REQUESTS_SESSION = http.session()
+
+
 class StaffroomMessageLaunch(FlaskMessageLaunch):
     """Steps 2–3: every check of the launch, in an order that touches nothing on failure."""
 
-    platform: Platform
+    platform: RegisteredPlatform
     _deployment_pk: int | None  # the deployment the id_token names, if registered (V13)
 
     def __init__(self, form: dict[str, str]) -> None:
@@ -265,6 +273,9 @@ class StaffroomMessageLaunch(FlaskMessageLaunch):
             DatabaseToolConf(),
             cookie_service=PartitionedCookieService(flask_request),
             launch_data_storage=self._launch_data_storage,
+            # pylti1p3 would build a requests session per launch; it fetches nothing here
+            # (key sets come from lti_tool.lti.keysets), so one shared session will do.
+            requests_session=_UNUSED_REQUESTS_SESSION,
         )
         self._launch_id = "lti1p3-launch-" + uuid.uuid4().hex
 
@@ -339,7 +350,9 @@ class StaffroomMessageLaunch(FlaskMessageLaunch):
             )
 
     # V7, V8 (which registration; aud/azp)
-    def _validate_registration(self, body: dict[str, Any], record: dict[str, Any]) -> Platform:
+    def _validate_registration(
+        self, body: dict[str, Any], record: dict[str, Any]
+    ) -> RegisteredPlatform:
         # The same query finds the deployment the token names, for the V13 check later:
         # it is only looked up here, and trusted only once every check before V13 passed.
         claim = body.get(CLAIM + "deployment_id")
@@ -548,7 +561,7 @@ class StaffroomMessageLaunch(FlaskMessageLaunch):
         return replace(ctx, deployment_pk=self.deployment_pk)
 
 
-def validate_launch(form: dict[str, str]) -> tuple[LaunchContext, Platform]:
+def validate_launch(form: dict[str, str]) -> tuple[LaunchContext, RegisteredPlatform]:
     """Validate a launch POST; raise :class:`LaunchError` with the failed check.
 
     Returns the context and the platform row it was validated against (so that

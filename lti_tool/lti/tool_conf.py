@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import copy
+import time
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 from pylti1p3.deployment import Deployment as LtiDeployment
 from pylti1p3.registration import Registration
 from pylti1p3.tool_config import ToolConfAbstract
+from sqlalchemy.orm import Session
 
 from lti_tool.extensions import db
 from lti_tool.lti import keys
@@ -50,49 +54,145 @@ _DEPLOYMENT = sa.select(Deployment).where(
 )
 
 
+@dataclass(frozen=True)
+class RegisteredPlatform:
+    """What a login or launch reads of a registration: an immutable copy of its row.
+
+    Logins and launches find their registration in a per-worker memo of these
+    (see :func:`find_registration`); code that changes a registration works on
+    the :class:`~lti_tool.lti.models.Platform` row itself.
+    """
+
+    id: int
+    name: str
+    issuer: str
+    client_id: str
+    auth_login_url: str
+    auth_token_url: str
+    auth_audience: str | None
+    key_set_url: str | None
+    key_set: dict[str, Any] | None
+    frame_origins: tuple[str, ...]
+    product_family: str | None
+    active: bool
+
+    @classmethod
+    def of(cls, row: Platform) -> RegisteredPlatform:
+        return cls(
+            id=row.id,
+            name=row.name,
+            issuer=row.issuer,
+            client_id=row.client_id,
+            auth_login_url=row.auth_login_url,
+            auth_token_url=row.auth_token_url,
+            auth_audience=row.auth_audience,
+            key_set_url=row.key_set_url,
+            key_set=copy.deepcopy(row.key_set),
+            frame_origins=tuple(row.frame_origins or ()),
+            product_family=row.product_family,
+            active=row.active,
+        )
+
+    def origins(self) -> set[str]:
+        """Every origin this platform is known to frame the tool from (as Platform.origins)."""
+        return Platform.origins(self)  # type: ignore[arg-type]
+
+
+# Every login and launch looks its registration up; each worker remembers what it found
+# (an active platform with the named, active deployment) for a few seconds, so that the
+# hot path makes no query for it. A change made in this process (admin page, CLI) clears
+# the memo at once (see _forget_on_change); other workers see it within MEMO_SECONDS.
+# Lookups that find nothing are never remembered: a deployment added on the admin page
+# works at once everywhere.
+MEMO_SECONDS = 5.0
+_memo: dict[tuple[Any, ...], tuple[float, RegisteredPlatform, int | None]] = {}
+
+
+def forget_registrations() -> None:
+    """Clear this worker's memo of registrations (after a change; tests)."""
+    _memo.clear()
+
+
+@sa.event.listens_for(Session, "after_flush")
+def _forget_on_change(session: Session, _context: Any) -> None:
+    changed = (*session.new, *session.dirty, *session.deleted)
+    if any(isinstance(obj, (Platform, Deployment)) for obj in changed):
+        forget_registrations()
+
+
+def _remembered(key: tuple[Any, ...]) -> tuple[RegisteredPlatform, int | None] | None:
+    hit = _memo.get(key)
+    if hit is None or hit[0] <= time.monotonic():
+        return None
+    return hit[1], hit[2]
+
+
+def _remember(key: tuple[Any, ...], platform: RegisteredPlatform, deployment_pk: int) -> None:
+    _memo[key] = (time.monotonic() + MEMO_SECONDS, platform, deployment_pk)
+
+
 def find_registration(
     issuer: str, client_id: str | None, deployment_id: str | None
-) -> tuple[Platform | None, int | None]:
+) -> tuple[RegisteredPlatform | None, int | None]:
     """The active registration for issuer + client_id, and its active deployment's id.
 
     Without a client_id (older platforms omit it from the login initiation), the
     issuer alone is used only when exactly one active registration has it. The
     deployment id is ``None`` when the platform has no active deployment with
-    ``deployment_id`` (or none was given). One query.
+    ``deployment_id`` (or none was given). One query, or none when remembered.
     """
+    key = ("login", issuer, client_id, deployment_id)
+    hit = _remembered(key)
+    if hit is not None:
+        return hit
     params = {"issuer": issuer, "client_id": client_id, "deployment_id": deployment_id or ""}
     rows = db.session.execute(
         _BY_ISSUER_AND_CLIENT if client_id else _BY_ISSUER, params
     ).all()
     if len(rows) != 1:
         return None, None
-    platform, deployment_pk = rows[0]
+    row, deployment_pk = rows[0]
+    platform = RegisteredPlatform.of(row)
+    if deployment_id and deployment_pk is not None:
+        _remember(key, platform, deployment_pk)
     return platform, deployment_pk if deployment_id else None
 
 
-def find_platform(issuer: str, client_id: str | None) -> Platform | None:
+def find_platform(issuer: str, client_id: str | None) -> RegisteredPlatform | None:
     """The active registration for issuer + client_id (see :func:`find_registration`)."""
     return find_registration(issuer, client_id, None)[0]
 
 
-def load_registration(platform_id: int, deployment_id: str) -> tuple[Platform | None, int | None]:
+def load_registration(
+    platform_id: int, deployment_id: str
+) -> tuple[RegisteredPlatform | None, int | None]:
     """The registration with this primary key, active or not, and its active
-    deployment's id for ``deployment_id`` (``None`` if it has none); one query."""
+    deployment's id for ``deployment_id`` (``None`` if it has none); one query,
+    or none when an active one is remembered."""
+    key = ("launch", platform_id, deployment_id)
+    hit = _remembered(key)
+    if hit is not None:
+        return hit
     row = db.session.execute(
         _BY_ID, {"platform_id": platform_id, "deployment_id": deployment_id}
     ).first()
     if row is None:
         return None, None
-    return row[0], row[1]
+    platform, deployment_pk = RegisteredPlatform.of(row[0]), row[1]
+    if platform.active and deployment_pk is not None:
+        _remember(key, platform, deployment_pk)
+    return platform, deployment_pk
 
 
-def find_deployment(platform: Platform, deployment_id: str) -> Deployment | None:
+def find_deployment(
+    platform: Platform | RegisteredPlatform, deployment_id: str
+) -> Deployment | None:
     return db.session.scalars(
         _DEPLOYMENT, {"platform_id": platform.id, "deployment_id": deployment_id}
     ).first()
 
 
-def to_registration(platform: Platform) -> Registration:
+def to_registration(platform: Platform | RegisteredPlatform) -> Registration:
     """A pylti1p3 Registration for service calls and deep-linking responses."""
     key = keys.signing_key()
     reg = _Registration(key.kid)
@@ -148,7 +248,9 @@ class DatabaseToolConf(ToolConfAbstract):
         return self._deployment(find_platform(iss, client_id), deployment_id)
 
     @staticmethod
-    def _deployment(platform: Platform | None, deployment_id: str) -> LtiDeployment | None:
+    def _deployment(
+        platform: RegisteredPlatform | None, deployment_id: str
+    ) -> LtiDeployment | None:
         if platform is None or find_deployment(platform, deployment_id) is None:
             return None
         return LtiDeployment().set_deployment_id(deployment_id)

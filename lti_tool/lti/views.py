@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, jsonify, render_template, request, session
 from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from lti_tool.courses.context import remember_course
 from lti_tool.courses.services import record_launch
+from lti_tool.courses.views import land
 from lti_tool.extensions import csrf, db
 from lti_tool.lti import keys
 from lti_tool.lti.context import DeepLinkingSettings, LaunchContext
@@ -56,7 +57,7 @@ def login():
 def launch():
     """Steps 2–4: validate the id_token, record the launch, start the tool session."""
     ctx, platform = validate_launch(request.form.to_dict())
-    ctx = record_launch(ctx, platform)
+    ctx, course_ctx = record_launch(ctx, platform)
     log.info(
         "lti launch iss=%s client_id=%s deployment_id=%s type=%s course=%s staff=%s",
         ctx.platform.issuer,
@@ -72,7 +73,7 @@ def launch():
         return render_template("lti/no_course.html", ctx=ctx)
     remember_course(ctx.course_id, ctx.person_id)
     if ctx.roles.is_staff:
-        return redirect(url_for("courses.dashboard", course_id=ctx.course_id), code=303)
+        return land(ctx.course_id, course_ctx)
     if ctx.roles.is_learner:
         return render_template("lti/staff_only.html", ctx=ctx)
     return render_template("lti/no_course_role.html", ctx=ctx)

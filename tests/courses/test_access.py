@@ -8,7 +8,7 @@ from lti_tool.courses.models import Membership
 from lti_tool.courses.policy import Permission, permissions_for
 from lti_tool.extensions import db
 from lti_tool.lti.roles import STAFF_ROLES, CourseRole
-from tests.conftest import LtiFlow
+from tests.conftest import LtiFlow, landed_in
 
 LIS = "http://purl.imsglobal.org/vocab/lis/v2/"
 
@@ -105,7 +105,7 @@ def test_session_cookie_is_fit_for_a_cross_site_iframe(lti):
 
 
 def test_security_headers(lti):
-    resp = lti.client.get(lti.launch().headers["Location"])
+    resp = lti.client.get(landed_in(lti.launch()))
     csp = resp.headers["Content-Security-Policy"]
     assert "default-src 'self'" in csp
     assert "script-src 'self'" in csp

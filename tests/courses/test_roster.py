@@ -19,6 +19,7 @@ from lti_tool.extensions import db
 from lti_tool.lti import keys
 from lti_tool.lti.errors import ServiceError
 from lti_tool.lti.models import Platform
+from tests.conftest import landed_in
 from tests.support.platform import load_fixture
 from tests.support.services import ServiceServer, register_with_services
 from tests.support.sql import count_statements
@@ -244,7 +245,7 @@ def test_sync_touches_only_this_course(registration, services):
 
 def test_removed_teacher_loses_access_to_the_course(lti, platform, services, client):
     resp = lti.launch()  # teacher-1, Instructor in course-1
-    course_url = resp.headers["Location"]
+    course_url = landed_in(resp)
     assert client.get(course_url).status_code == 200
 
     row = db.session.scalars(sa.select(Platform)).one()

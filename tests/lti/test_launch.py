@@ -13,7 +13,7 @@ import pytest
 from lti_tool.cache import get_cache
 from lti_tool.courses.models import Course, Membership, Person
 from lti_tool.extensions import db
-from tests.conftest import LtiFlow, register
+from tests.conftest import LtiFlow, landed_in, register
 from tests.lti.helpers import assert_refused, row_counts
 from tests.support.platform import REMOVE, TestPlatform, b64, parse_auth_redirect
 
@@ -23,8 +23,7 @@ DL = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
 
 def test_valid_launch_records_person_course_and_membership(lti):
     resp = lti.launch()
-    assert resp.status_code == 303
-    assert resp.headers["Location"].endswith("/courses/1/")
+    assert landed_in(resp) == "/courses/1/"
     person = db.session.scalars(db.select(Person)).one()
     course = db.session.scalars(db.select(Course)).one()
     membership = db.session.scalars(db.select(Membership)).one()
@@ -69,7 +68,7 @@ def test_v20_blocked_cookies_offer_the_same_login_in_a_new_window(lti, client, p
     resp = client.get("/lti/login", query_string=params)
     auth = parse_auth_redirect(resp.headers["Location"])
     fresh.state, fresh.nonce = auth["state"], auth["nonce"]
-    assert fresh.launch().status_code == 303
+    assert fresh.launch().status_code == 200
 
 
 def test_v1_state_differs_from_cookie_is_401(lti):
@@ -83,7 +82,7 @@ def test_v1_state_differs_from_cookie_is_401(lti):
 def test_v1_state_is_single_use(lti):
     lti.start()
     token = lti.tp.sign(lti.tp.payload(nonce=lti.nonce))
-    assert lti.post_launch(token).status_code == 303
+    assert lti.post_launch(token).status_code == 200
     counts = row_counts()
     resp = lti.post_launch(token)
     assert resp.status_code == 401
@@ -142,18 +141,18 @@ def test_v4_alg_none_is_rejected(lti):
 # V5 -------------------------------------------------------------------------------------------
 def test_v5_key_set_is_fetched_once_and_cached(lti, key_server, client):
     before = key_server.fetches(lti.tp.jwks_path)
-    assert lti.launch().status_code == 303
+    assert lti.launch().status_code == 200
     lti.state = None
-    assert lti.launch().status_code == 303
+    assert lti.launch().status_code == 200
     assert key_server.fetches(lti.tp.jwks_path) - before == 1
 
 
 def test_v5_unknown_kid_triggers_one_refetch_after_rotation(lti, key_server):
     before = key_server.fetches(lti.tp.jwks_path)
-    assert lti.launch().status_code == 303  # caches the key set
+    assert lti.launch().status_code == 200  # caches the key set
     lti.tp.rotate("platform-key-2", "platform-rotated")
     lti.state = None
-    assert lti.launch().status_code == 303
+    assert lti.launch().status_code == 200
     assert key_server.fetches(lti.tp.jwks_path) - before == 2
 
 
@@ -163,7 +162,7 @@ def test_v5_kid_still_unknown_after_refetch_is_rejected(lti):
 
 
 def test_v5_refetch_is_rate_limited(lti, key_server):
-    assert lti.launch().status_code == 303
+    assert lti.launch().status_code == 200
     before = key_server.fetches(lti.tp.jwks_path)
     for _ in range(3):
         lti.state = None
@@ -200,7 +199,7 @@ def test_v5_static_key_set_is_used_without_fetching(app, key_server, client):
                       key_server=key_server)
     register(tp, key_set_url=None, key_set={"keys": [tp.public_jwk("platform", tp.kid)]})
     flow = LtiFlow(client, tp)
-    assert flow.launch().status_code == 303
+    assert flow.launch().status_code == 200
     assert key_server.fetches(tp.jwks_path) == 0
 
 
@@ -231,7 +230,7 @@ def test_v8_aud_must_contain_client_id(lti):
 
 
 def test_v8_aud_array_containing_client_id_is_accepted(lti):
-    assert lti.launch(aud=["client-abc"]).status_code == 303
+    assert lti.launch(aud=["client-abc"]).status_code == 200
 
 
 def test_v8_several_audiences_require_azp(lti, key_server):
@@ -253,7 +252,7 @@ def test_v8_untrusted_extra_audience_is_rejected(lti):
 def test_v8_trusted_extra_audience_with_azp_is_accepted(lti, key_server):
     register(TestPlatform(issuer=lti.tp.issuer, client_id="sibling", deployment_ids=["x"],
                           key_server=key_server))
-    assert lti.launch(aud=["client-abc", "sibling"], azp="client-abc").status_code == 303
+    assert lti.launch(aud=["client-abc", "sibling"], azp="client-abc").status_code == 200
 
 
 # V9 -------------------------------------------------------------------------------------------
@@ -265,7 +264,7 @@ def test_v9_expired_token_is_rejected(lti):
 
 def test_v9_expiry_within_leeway_is_accepted(lti):
     now = int(time.time())
-    assert lti.launch(iat=now - 100, exp=now - 30).status_code == 303
+    assert lti.launch(iat=now - 100, exp=now - 30).status_code == 200
 
 
 def test_v9_issued_in_the_future_is_rejected(lti):
@@ -293,7 +292,7 @@ def test_v10_nonce_not_issued_for_this_state_is_rejected(lti):
 
 
 def test_v10_used_nonce_is_rejected_even_with_a_fresh_state(lti):
-    assert lti.launch().status_code == 303
+    assert lti.launch().status_code == 200
     used_nonce = lti.nonce
     lti.start()
     record = get_cache().get("lti-state:" + lti.state)
@@ -377,7 +376,7 @@ def test_v15_empty_roles_are_accepted(lti):
 )
 def test_v15_short_multiple_and_unknown_roles_are_accepted(lti, roles, staff):
     resp = lti.launch(roles=roles)
-    assert resp.status_code == (303 if staff else 200)
+    assert resp.status_code == 200
     assert db.session.scalars(db.select(Membership)).one().is_staff is staff
 
 
@@ -389,7 +388,7 @@ def test_v16_missing_sub_is_rejected(lti):
 # V17 ------------------------------------------------------------------------------------------
 def test_v17_no_pii_launch_succeeds(lti):
     resp = lti.launch(name=REMOVE, given_name=REMOVE, family_name=REMOVE, email=REMOVE)
-    assert resp.status_code == 303
+    assert resp.status_code == 200
     person = db.session.scalars(db.select(Person)).one()
     assert person.name is None
     assert person.email is None
@@ -410,7 +409,7 @@ def test_v18_context_without_id_is_rejected(lti):
 
 def test_v18_unknown_claims_are_ignored(lti):
     resp = lti.launch(**{"https://example.com/claim/unknown": {"x": 1}})
-    assert resp.status_code == 303
+    assert resp.status_code == 200
 
 
 # V19 ------------------------------------------------------------------------------------------

@@ -56,7 +56,8 @@ def test_team_space_name_is_required_and_the_description_is_kept(ada):
     assert 'aria-describedby="name-hint name-error"' in text
     assert 'aria-invalid="true"' in text
     assert "Our department" in text
-    assert db.session.scalar(sa.select(sa.func.count(Space.id))) == 0
+    teams = sa.select(sa.func.count(Space.id)).where(Space.kind == SpaceKind.TEAM)
+    assert db.session.scalar(teams) == 0
 
 
 def test_invite_lists_staff_of_all_the_inviters_courses_only(people, ada, bo):
