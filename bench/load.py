@@ -29,6 +29,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from http import cookiejar
 from urllib.parse import parse_qs, urlsplit
 
 import requests
@@ -115,6 +116,28 @@ class PhaseResult:
         return self.completed / self.wall_seconds if self.wall_seconds else 0.0
 
 
+class _NoCookies(cookiejar.DefaultCookiePolicy):
+    """Keeps no cookie: each user manages its cookies itself (:class:`Cookies`)."""
+
+    def set_ok(self, cookie: cookiejar.Cookie, request: object) -> bool:
+        return False
+
+
+def cookieless_session() -> requests.Session:
+    """A connection for one user that keeps no cookies of its own.
+
+    ``requests`` would keep every ``Set-Cookie`` in the session's jar, even the
+    Secure ones it never sends over ``http://``. Each launch gets a state cookie
+    with a new name, so the jar would grow with every launch, and every request
+    would walk all of it: the load generator would slow down as the run went on,
+    and each launch would no longer start in a fresh browser.
+    """
+    session = requests.Session()
+    session.cookies.set_policy(_NoCookies())
+    session.trust_env = False  # 127.0.0.1: no proxy or .netrc lookups on every request
+    return session
+
+
 def percentile(values: list[float], pct: float) -> float:
     """Nearest-rank percentile: a value that was actually measured."""
     if not values:
@@ -141,7 +164,7 @@ def run_phase(
     deadline = 0.0
 
     def user(samples: Samples) -> None:
-        with requests.Session() as http:
+        with cookieless_session() as http:
             barrier.wait()
             while time.perf_counter() < deadline:
                 iteration(http, samples)
