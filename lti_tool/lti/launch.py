@@ -238,7 +238,8 @@ class StaffroomOIDCLogin(FlaskOIDCLogin):
         if self._params.get("lti_message_hint"):
             auth_params["lti_message_hint"] = self._params["lti_message_hint"]
         sep = "&" if "?" in platform.auth_login_url else "?"
-        log.info(
+        # DEBUG: the launch that follows logs at INFO; a refused one logs a warning.
+        log.debug(
             "lti login iss=%s client_id=%s deployment_id=%s",
             platform.issuer,
             platform.client_id,
