@@ -153,6 +153,13 @@ def has_conflict_markers(text: str | None) -> bool:
     )
 
 
+def count_conflicts(text: str | None) -> int:
+    """How many unresolved conflicts (``<<<<<<<`` … ``>>>>>>>`` blocks) a text still holds."""
+    return sum(1 for line in lines_of(text) if line.startswith(CONFLICT_START)) if (
+        has_conflict_markers(text)
+    ) else 0
+
+
 def merge_value(base: object, theirs: object, mine: object) -> tuple[object, bool]:
     """Three-way merge of a single value (title, dates, tags): (value, conflicted).
 

@@ -66,6 +66,9 @@ class PlanForm(FlaskForm):
         ))],
     )
     version = HiddenField()
+    # Set on the form of a conflict page: the version the teacher's edit started from,
+    # so that a refused save of the merge still shows what the colleague changed.
+    merged_from = HiddenField()
     draft_key = HiddenField()
 
     def __init__(self, *args: Any, units: list[Plan] | None = None,
@@ -123,6 +126,10 @@ class PlanForm(FlaskForm):
 
     def base_version(self) -> int | None:
         value = self.version.data
+        return int(value) if value and str(value).isdigit() else None
+
+    def merged_from_version(self) -> int | None:
+        value = self.merged_from.data
         return int(value) if value and str(value).isdigit() else None
 
 

@@ -405,7 +405,7 @@ def edit_plan(space_id: int, plan_id: int):
             flash(f"Saved as version {version}.", "success")
             return redirect(url_for(".plan", space_id=space_id, plan_id=plan.id,
                                     saved=draft_key), code=303)
-        return _edit_page(form, plan=plan, draft=None), 422
+        return _edit_page(form, plan=plan, draft=None, conflict=_merge_review(plan, form)), 422
 
     draft = _draft_offer(draft_key)
     if draft is not None and request.args.get("draft") == "restore":
@@ -432,10 +432,7 @@ def _conflict_page(plan: Plan, form: PlanForm, base_version: int) -> str:
     if base is None:
         abort(400)
     mine = form.plan_data(_fixed_course_id())
-    people = services.people_by_id([plan.updated_by_id])
-    other = people.get(plan.updated_by_id or 0)
-    other_name = other.display_name if other else "a colleague"
-    theirs_label = f"saved by {other_name} (version {plan.version})"
+    theirs_label = f"saved by {_last_editor_name(plan)} (version {plan.version})"
     body = diff.merge3(base.body, plan.body, mine.body, theirs_label, "your version")
     objectives = diff.merge3(base.objectives, plan.objectives, mine.objectives,
                              theirs_label, "your version")
@@ -452,17 +449,47 @@ def _conflict_page(plan: Plan, form: PlanForm, base_version: int) -> str:
     form.body.data = body.text
     form.objectives.data = objectives.text
     form.version.data = str(plan.version)
-    conflict = {
-        "other_name": other_name,
+    form.merged_from.data = str(base_version)
+    conflict = _conflict_panel(plan, base, conflicts=body.conflicts + objectives.conflicts,
+                               scalar_conflicts=scalar_conflicts, mine=mine)
+    return _edit_page(form, plan=plan, draft=None, conflict=conflict)
+
+
+def _merge_review(plan: Plan, form: PlanForm) -> dict[str, Any] | None:
+    """For a refused save of a merge: what the colleague changed, shown again.
+
+    The form keeps what the teacher typed (the merge, as they left it); only the
+    panel is rebuilt from the version their edit started from.
+    """
+    merged_from = form.merged_from_version()
+    if merged_from is None or merged_from >= plan.version:
+        return None
+    base = services.get_revision(plan, merged_from)
+    if base is None:
+        return None
+    body, objectives = form.body.data or "", form.objectives.data or ""
+    return _conflict_panel(plan, base, conflicts=diff.count_conflicts(body)
+                           + diff.count_conflicts(objectives))
+
+
+def _last_editor_name(plan: Plan) -> str:
+    other = services.people_by_id([plan.updated_by_id]).get(plan.updated_by_id or 0)
+    return other.display_name if other else "a colleague"
+
+
+def _conflict_panel(plan: Plan, base: Any, *, conflicts: int,
+                    scalar_conflicts: list[tuple[str, Any]] | None = None,
+                    mine: Any = None) -> dict[str, Any]:
+    return {
+        "other_name": _last_editor_name(plan),
         "current_version": plan.version,
-        "base_version": base_version,
+        "base_version": base.version,
         "body_diff": diff.line_diff(base.body, plan.body),
         "objectives_diff": diff.line_diff(base.objectives, plan.objectives),
-        "conflicts": body.conflicts + objectives.conflicts,
-        "scalar_conflicts": scalar_conflicts,
+        "conflicts": conflicts,
+        "scalar_conflicts": scalar_conflicts or [],
         "mine": mine,
     }
-    return _edit_page(form, plan=plan, draft=None, conflict=conflict)
 
 
 @bp.post("/<int:space_id>/plans/<int:plan_id>/archive")

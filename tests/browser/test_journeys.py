@@ -36,6 +36,20 @@ def test_staff_land_on_the_course_dashboard_inside_the_lms_frame(launch, role):
     assert _hosts(launched) == ("localhost", "127.0.0.1")
 
 
+def test_reloading_the_landing_page_shows_the_dashboard_again(launch):
+    """The launch answers with the dashboard itself; the frame's address is then the
+    dashboard's, so a reload is a GET of it, not a second use of the launch's id_token
+    (which the tool would refuse as a replay)."""
+    launched = launch("teacher", roster.COURSE.title)
+    assert launched.frame_path == f"/courses/{launched.course_id}/"
+    with launched.frame.expect_navigation():
+        launched.frame.evaluate("location.reload()")
+    dashboard = DashboardPage(launched.frame)
+    expect(dashboard.heading).to_have_text(roster.COURSE.title)
+    assert launched.frame_path == f"/courses/{launched.course_id}/"
+    expect(launched.frame.locator("body")).not_to_contain_text("already used")
+
+
 ARGUMENT = re.compile(r"<(?:(\w+)(?:\(([^)]*)\))?:)?(\w+)>")
 
 

@@ -102,12 +102,20 @@ def test_overlapping_edits_get_conflict_markers_to_resolve(ada, bo, shared_lesso
     # Title: both changed it; the form keeps mine and names theirs.
     assert 'value="Cells lesson: cheeks"' in text
     assert "Title: Bo Colleague set “Cells lesson: onions”" in text
-    # Saving with the markers still in is refused, with the text kept.
+    # The form says which version the edit started from, for the panel below.
+    assert 'id="merged_from" name="merged_from" type="hidden" value="1"' in text
+    # Saving with the markers still in is refused, with the text kept and the panel of what
+    # Bo changed still there to resolve them with.
     resp = ada.post(edit_url(ada, sid, pid), plan_form(
-        title="Cells lesson", kind="lesson", version="2", body=form_body))
+        title="Cells lesson", kind="lesson", version="2", merged_from="1", body=form_body))
     assert resp.status_code == 422
-    assert "still holds a conflict" in page(resp)
-    assert "Microscope lab with cheek swabs" in page(resp)
+    refused = page(resp)
+    assert "still holds a conflict" in refused
+    assert "Microscope lab with cheek swabs" in refused
+    assert "What Bo Colleague changed" in refused
+    assert "You both changed the same lines in 1 place" in refused
+    assert re.search(r"added</td>\s*<td[^>]*>\d+</td>\s*<td[^>]*><ins>Microscope lab with onion",
+                     refused)
     resolved = form_body.split("<<<<<<<")[0] + "Microscope lab: onion skin and cheek swabs" + \
         form_body.split("your version")[1]
     resp = ada.post(edit_url(ada, sid, pid), plan_form(
