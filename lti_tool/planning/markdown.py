@@ -57,9 +57,19 @@ def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
     return value
 
 
-def render(text: str) -> Markup:
-    """The plan's Markdown as sanitised HTML, ready for a template."""
-    html = _md.render(text or "")
+def render(text: str, heading_offset: int = 0) -> Markup:
+    """The plan's Markdown as sanitised HTML, ready for a template.
+
+    ``heading_offset`` moves every heading down that many levels (at most to
+    ``h6``), for text shown under a heading of its own: in the print view a
+    lesson's ``## Starter`` sits below the lesson's title, not beside it.
+    """
+    tokens = _md.parse(text or "")
+    if heading_offset:
+        for token in tokens:
+            if token.type in ("heading_open", "heading_close"):
+                token.tag = f"h{min(int(token.tag[1:]) + heading_offset, 6)}"
+    html = _md.renderer.render(tokens, _md.options, {})
     cleaned = nh3.clean(
         html,
         tags=set(ALLOWED_TAGS),

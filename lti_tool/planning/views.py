@@ -54,8 +54,8 @@ bp.before_request(load_space_from_request)
 
 
 @bp.app_template_filter("markdown")
-def markdown_filter(text: str | None):  # type: ignore[no-untyped-def]
-    return render_markdown(text or "")
+def markdown_filter(text: str | None, heading_offset: int = 0):  # type: ignore[no-untyped-def]
+    return render_markdown(text or "", heading_offset)
 
 
 @bp.context_processor

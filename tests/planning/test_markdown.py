@@ -94,3 +94,11 @@ def test_checklist_boxes_are_labelled_by_their_item_text():
     box = '<input class="task-list-item-checkbox" disabled="disabled" type="checkbox">'
     assert f"<label>{box} Book the lab</label>" in html
     assert "checked" in html
+
+
+def test_headings_can_be_moved_down_under_a_title_of_their_own():
+    html = str(render("# Unit\n## Starter\n###### Deepest", heading_offset=1))
+    assert "<h2>Unit</h2>" in html
+    assert "<h3>Starter</h3>" in html
+    assert "<h6>Deepest</h6>" in html
+    assert "<h2>Starter</h2>" in str(render("## Starter"))

@@ -218,7 +218,8 @@ def test_print_view_of_a_unit_with_its_lessons(ada):
     unit = create_plan(ada, sid, title="Forces", objectives="Explain balanced forces",
                        body="## Big idea\nForces change motion")
     create_plan(ada, sid, title="Pushes and pulls", kind="lesson", parent_id=str(unit),
-                draft_key="new-lesson", body="Starter: tug of war")
+                draft_key="new-lesson", body="## Starter\nTug of war",
+                objectives="Name a push")
     resp = ada.get(f"{ada.base}/{sid}/plans/{unit}/print")
     text = page(resp)
     assert resp.status_code == 200
@@ -226,7 +227,13 @@ def test_print_view_of_a_unit_with_its_lessons(ada):
     assert "Forces" in text
     assert "Explain balanced forces" in text
     assert "Pushes and pulls" in text
-    assert "Starter: tug of war" in text
+    assert "Tug of war" in text
+    # Headings nest: unit h1, its sections and its lessons h2, a lesson's sections h3.
+    assert re.search(r'<h1 id="plan-\d+-title">Forces</h1>', text)
+    assert "<h2>Big idea</h2>" in text
+    assert re.search(r'<h2 id="plan-\d+-title">Pushes and pulls</h2>', text)
+    assert "<h3>Learning objectives</h3>" in text
+    assert "<h3>Starter</h3>" in text
     assert 'class="breadcrumb"' not in text
     assert 'class="space-nav"' not in text
     assert "<script>" not in text
