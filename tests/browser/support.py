@@ -64,7 +64,8 @@ def require_chromium() -> None:
 class ProblemWatcher:
     """Collects every JavaScript error, failed request and unexpected HTTP error of a context.
 
-    A test that means to see an error status says so with :meth:`expect_status`;
+    A test that means to see an error status says so with :meth:`expect_status`, and
+    takes the failures it caused on purpose off the list with :meth:`caused_on_purpose`;
     anything else that goes wrong in the browser fails the test at teardown.
     """
 
@@ -88,6 +89,19 @@ class ProblemWatcher:
             if entry in self.expected:
                 self.expected.remove(entry)
                 self.problems.append(f"expected HTTP {status} from {path}, but it never came")
+
+    def caused_on_purpose(self, path: str, *markers: str) -> list[str]:
+        """Take the failures a test caused on purpose at ``path`` off the list; return them.
+
+        For failures that cannot be announced beforehand with :meth:`expect_status`: a
+        request made while the test had the browser offline, a link that turns into a
+        download. Only problems about ``path`` that carry one of ``markers`` go; any
+        other problem stays listed and fails the test.
+        """
+        taken = [p for p in self.problems if path in p and any(m in p for m in markers)]
+        for problem in taken:
+            self.problems.remove(problem)
+        return taken
 
     def _on_console(self, message: ConsoleMessage) -> None:
         if message.type != "error":

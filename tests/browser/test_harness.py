@@ -52,6 +52,21 @@ def test_an_expected_status_that_never_comes_is_reported(page, live_server, watc
     watcher.problems.clear()
 
 
+def test_only_the_failures_caused_on_purpose_are_taken_off_the_list(page, watcher):
+    page.set_content("<p>about:blank, no Content-Security-Policy</p>")
+    page.evaluate("fetch('http://127.0.0.1:9/offline-on-purpose').catch(() => {})")
+    page.evaluate("fetch('http://127.0.0.1:9/not-on-purpose').catch(() => {})")
+    page.wait_for_timeout(300)
+    taken = watcher.caused_on_purpose("/offline-on-purpose", "request failed: GET")
+    assert len(taken) == 1
+    assert "/offline-on-purpose" in taken[0]
+    assert watcher.caused_on_purpose("/not-on-purpose", "ERR_INTERNET_DISCONNECTED") == []
+    assert [p for p in watcher.problems if "/not-on-purpose" in p]
+    with pytest.raises(AssertionError, match="not-on-purpose"):
+        watcher.check()
+    watcher.problems.clear()
+
+
 def test_axe_reports_serious_violations(page):
     page.set_content(
         '<html><head><title>t</title></head><body><main><h1>x</h1>'

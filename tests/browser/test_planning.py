@@ -30,7 +30,7 @@ from tests.browser.planning_seed import (  # noqa: F401 (planning_seed: a fixtur
     UNIT_TITLE,
     planning_seed,
 )
-from tests.browser.support import ProblemWatcher, require_chromium
+from tests.browser.support import require_chromium
 
 require_chromium()
 pytestmark = pytest.mark.browser
@@ -211,18 +211,6 @@ STORAGE_PROBE = """() => {
 }"""
 
 
-def drop_problems(watcher: ProblemWatcher, path: str, *markers: str) -> list[str]:
-    """Take the failures the test caused on purpose (at ``path``) off the watcher's list.
-
-    Only problems about ``path`` that carry one of ``markers`` go; any other
-    problem stays listed and fails the test.
-    """
-    expected = [p for p in watcher.problems if path in p and any(m in p for m in markers)]
-    for problem in expected:
-        watcher.problems.remove(problem)
-    return expected
-
-
 def test_autosave_keeps_a_draft_across_a_relaunch_and_a_dropped_connection(
     teachers, launch, watcher
 ):
@@ -266,7 +254,7 @@ def test_autosave_keeps_a_draft_across_a_relaunch_and_a_dropped_connection(
         expect(a.body_field).to_have_value(re.compile(f"Wednesday: Priya {t}$"))
     page.context.set_offline(False)
     expect(a.autosave_status).to_contain_text("Saved as draft at", timeout=AUTOSAVE_WAIT)
-    assert drop_problems(watcher, drafts, "request failed: POST"), "no autosave while offline"
+    assert watcher.caused_on_purpose(drafts, "request failed: POST"), "no autosave while offline"
 
     a.save()
     expect(a.flash).to_contain_text("Saved as version 2.")
@@ -275,7 +263,7 @@ def test_autosave_keeps_a_draft_across_a_relaunch_and_a_dropped_connection(
     expect(a.frame.locator(".draft-offer:visible")).to_have_count(0)
     # Chromium logs the failed request to the console, and logs it again when the frame's
     # next documents load: those repeats are the same failure, caused on purpose.
-    drop_problems(watcher, drafts, "ERR_INTERNET_DISCONNECTED")
+    watcher.caused_on_purpose(drafts, "ERR_INTERNET_DISCONNECTED")
 
 
 # --------------------------------------------------------------------------- journey 4
@@ -375,7 +363,7 @@ def test_a_unit_prints_and_downloads_as_markdown_with_its_lessons(
         a.link("Download as Markdown").click()
     download = info.value
     # Chromium reports a navigation that turns into a download as an aborted request.
-    drop_problems(watcher, planning_seed.unit.view + "/export.md", "net::ERR_ABORTED")
+    watcher.caused_on_purpose(planning_seed.unit.view + "/export.md", "net::ERR_ABORTED")
     assert download.suggested_filename == "forces-and-motion.md"
     text = open(download.path(), encoding="utf-8").read()  # noqa: PTH123 (a Playwright temp file)
     assert text.startswith(f"# {UNIT_TITLE}\n")
