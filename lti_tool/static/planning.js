@@ -72,15 +72,27 @@
 
   function say(text) { if (status) { status.textContent = text; } }
 
+  // Returns the copy's time stamp, or null when this browser refuses to keep it.
   function keepLocally(data) {
+    var savedAt = new Date().toISOString();
     try {
       window.localStorage.setItem(storageKey, JSON.stringify({
-        savedAt: new Date().toISOString(), baseVersion: baseVersion(), data: data
+        savedAt: savedAt, baseVersion: baseVersion(), data: data
       }));
-      return true;
+      return savedAt;
     } catch (e) {
-      return false;
+      return null;
     }
+  }
+
+  // Once the server holds the draft, this browser's copy of the same text is not needed:
+  // keeping it would offer the same changes twice on the next visit. A newer copy (typed
+  // while this save was on its way) stays.
+  function forgetLocalCopy(savedAt) {
+    try {
+      var stored = JSON.parse(window.localStorage.getItem(storageKey) || "null");
+      if (stored && stored.savedAt === savedAt) { window.localStorage.removeItem(storageKey); }
+    } catch (e) { /* storage refused: nothing was kept */ }
   }
 
   function csrfToken() {
@@ -105,6 +117,7 @@
       return response.json();
     }).then(function (body) {
       unsafe = false;
+      if (kept) { forgetLocalCopy(kept); }
       say("Saved as draft at " + timeLabel(new Date(body.saved_at)));
     }).catch(function () {
       dirty = true;

@@ -2,7 +2,8 @@
 
 The server side of autosave is tested in test_drafts.py; this checks the
 browser side: the debounced POST with the CSRF header, the copy kept in
-``localStorage`` when Staffroom cannot be reached, the status text, and that
+``localStorage`` when Staffroom cannot be reached (and let go once the server has
+the draft), the status text, and that
 restoring a browser copy also restores the version it was edited from (so the
 save goes through the conflict check instead of overwriting a colleague).
 """
@@ -43,6 +44,9 @@ def test_a_change_is_posted_as_a_draft_with_the_csrf_header():
     assert sent["body"]["data"]["body"] == "a new sentence"
     assert result["status"].startswith("Saved as draft at ")
     assert result["offered"] is False  # nothing kept locally that differs from the form
+    # The server holds the draft now: the browser's copy of the same text is let go, so the
+    # next visit does not offer the same changes twice (server draft and browser copy).
+    assert result["stored"] is None
 
 
 def test_offline_the_draft_stays_in_this_browser_and_says_so():
