@@ -9,7 +9,8 @@ The four steps of an LTI 1.3 launch (Security Framework §5.1.1):
    ``state`` to ``/lti/launch``.
 3. :func:`validate_launch` checks every line of the checklist (V1–V19) and
    returns a :class:`~lti_tool.lti.context.LaunchContext`.
-4. The view records the launch and starts the tool session.
+4. The view records the launch, starts the tool session and answers with the
+   landing page (for staff, the course dashboard itself: no extra round trip).
 
 pylti1p3 provides the message flow, the registration interface and the launch
 data storage; the checks it leaves out are closed here, each named after its
