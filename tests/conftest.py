@@ -19,6 +19,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from lti_tool import create_app
+from lti_tool.courses.services import invalidate_frame_ancestors
 from lti_tool.extensions import db
 from lti_tool.lti import keysets, tool_conf
 from tests.support.platform import (
@@ -129,6 +130,7 @@ def app(backend) -> Iterator[Flask]:
         app.extensions["staffroom_cache"].clear()
         keysets.clear_memo()
         tool_conf.forget_registrations()
+        invalidate_frame_ancestors()
         yield app
         db.session.remove()
         _empty_tables()

@@ -98,12 +98,14 @@ class RegisteredPlatform:
         return Platform.origins(self)  # type: ignore[arg-type]
 
 
-# Every login and launch looks its registration up; each worker remembers what it found
-# (an active platform with the named, active deployment) for a few seconds, so that the
-# hot path makes no query for it. A change made in this process (admin page, CLI) clears
-# the memo at once (see _forget_on_change); other workers see it within MEMO_SECONDS.
-# Lookups that find nothing are never remembered: a deployment added on the admin page
-# works at once everywhere.
+# Every login looks its registration up; each worker remembers what it found (an active
+# platform with the named, active deployment) for a few seconds, so that the login makes
+# no query for it. A change made in this process (admin page) clears the memo at once
+# (see _forget_on_change); other workers see it within MEMO_SECONDS. Lookups that find
+# nothing are never remembered: a deployment added on the admin page works at once
+# everywhere. The launch that follows a login reads its registration afresh
+# (load_registration), so a registration disabled or removed in the meantime is refused
+# there: a remembered copy can let a login through, never a launch.
 MEMO_SECONDS = 5.0
 _memo: dict[tuple[Any, ...], tuple[float, RegisteredPlatform, int | None]] = {}
 
@@ -120,15 +122,19 @@ def _forget_on_change(session: Session, _context: Any) -> None:
         forget_registrations()
 
 
+def _clock() -> float:
+    return time.monotonic()
+
+
 def _remembered(key: tuple[Any, ...]) -> tuple[RegisteredPlatform, int | None] | None:
     hit = _memo.get(key)
-    if hit is None or hit[0] <= time.monotonic():
+    if hit is None or hit[0] <= _clock():
         return None
     return hit[1], hit[2]
 
 
 def _remember(key: tuple[Any, ...], platform: RegisteredPlatform, deployment_pk: int) -> None:
-    _memo[key] = (time.monotonic() + MEMO_SECONDS, platform, deployment_pk)
+    _memo[key] = (_clock() + MEMO_SECONDS, platform, deployment_pk)
 
 
 def find_registration(
@@ -167,21 +173,18 @@ def load_registration(
     platform_id: int, deployment_id: str
 ) -> tuple[RegisteredPlatform | None, int | None]:
     """The registration with this primary key, active or not, and its active
-    deployment's id for ``deployment_id`` (``None`` if it has none); one query,
-    or none when an active one is remembered."""
-    key = ("launch", platform_id, deployment_id)
-    hit = _remembered(key)
-    if hit is not None:
-        return hit
+    deployment's id for ``deployment_id`` (``None`` if it has none); one query.
+
+    Never from the memo: the launch writes rows that refer to the platform and the
+    deployment, so it must see a registration disabled or removed a moment ago (and
+    refuse the launch, V7 or V13) rather than a remembered copy.
+    """
     row = db.session.execute(
         _BY_ID, {"platform_id": platform_id, "deployment_id": deployment_id}
     ).first()
     if row is None:
         return None, None
-    platform, deployment_pk = RegisteredPlatform.of(row[0]), row[1]
-    if platform.active and deployment_pk is not None:
-        _remember(key, platform, deployment_pk)
-    return platform, deployment_pk
+    return RegisteredPlatform.of(row[0]), row[1]
 
 
 def find_deployment(

@@ -125,12 +125,20 @@ class PlanForm(FlaskForm):
         )
 
     def base_version(self) -> int | None:
-        value = self.version.data
-        return int(value) if value and str(value).isdigit() else None
+        return _version_number(self.version.data)
 
     def merged_from_version(self) -> int | None:
-        value = self.merged_from.data
-        return int(value) if value and str(value).isdigit() else None
+        return _version_number(self.merged_from.data)
+
+
+def _version_number(value: object) -> int | None:
+    """A version number sent back by the form, or None when it is not one.
+
+    Only ASCII digits, and not too many: ``"²".isdigit()`` is true, and ``int()``
+    would refuse it (a 500 instead of a clear 400).
+    """
+    text = str(value or "")
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
 
 
 class SpaceForm(FlaskForm):

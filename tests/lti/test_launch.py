@@ -24,6 +24,8 @@ DL = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
 def test_valid_launch_records_person_course_and_membership(lti):
     resp = lti.launch()
     assert landed_in(resp) == "/courses/1/"
+    # The landing page is the dashboard, and its navigation says so.
+    assert 'href="/courses/1/" aria-current="page">Course dashboard' in resp.get_data(as_text=True)
     person = db.session.scalars(db.select(Person)).one()
     course = db.session.scalars(db.select(Course)).one()
     membership = db.session.scalars(db.select(Membership)).one()

@@ -24,12 +24,32 @@ def registration_reads(statements: list[str]) -> list[str]:
     return [s for s in statements if "FROM platform" in s]
 
 
-def test_a_second_login_and_launch_read_no_registration(lti):
+def test_a_second_login_reads_no_registration_and_its_launch_one(lti):
     assert lti.launch().status_code == 200
     lti.state = None
     with count_statements() as statements:
-        assert lti.launch().status_code == 200
+        lti.start()
     assert registration_reads(statements) == []
+    with count_statements() as statements:
+        assert lti.launch().status_code == 200
+    assert len(registration_reads(statements)) == 1
+
+
+def test_a_registration_removed_by_another_worker_refuses_the_launch_cleanly(lti):
+    """A remembered copy may let a login through; the launch reads afresh and refuses."""
+    assert lti.launch().status_code == 200
+    lti.state = None
+    lti.start()  # remembered: no query
+    db.session.execute(sa.delete(Deployment))  # another worker: this one hears nothing
+    db.session.commit()
+    lti.state = None
+    lti.start()  # still remembered for this login
+    assert_refused(lti.launch(), 403, "V13", "unknown deployment id")
+    db.session.execute(sa.delete(Platform))
+    db.session.commit()
+    lti.state = None
+    lti.start()
+    assert_refused(lti.launch(), 400, "V7", "no longer registered")
 
 
 def test_a_platform_disabled_in_this_worker_is_refused_at_once(lti):
@@ -55,8 +75,8 @@ def test_a_change_made_by_another_worker_is_seen_within_the_memo_time(lti, monke
     db.session.execute(sa.update(Platform).values(active=False))
     db.session.commit()
     assert lti.login().status_code == 302  # still remembered, for at most MEMO_SECONDS
-    later = tool_conf.time.monotonic() + tool_conf.MEMO_SECONDS + 1
-    monkeypatch.setattr(tool_conf.time, "monotonic", lambda: later)
+    later = tool_conf._clock() + tool_conf.MEMO_SECONDS + 1
+    monkeypatch.setattr(tool_conf, "_clock", lambda: later)
     assert_refused(lti.login(), 400, "L3", "no active platform registration")
 
 

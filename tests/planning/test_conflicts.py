@@ -130,6 +130,14 @@ def test_a_save_without_its_version_is_refused(ada, shared_lesson):
     assert resp.status_code == 400
     resp = ada.post(edit_url(ada, sid, pid), plan_form(title="x", kind="lesson", version="7"))
     assert resp.status_code == 400
+    # Digits that are not ASCII ("²".isdigit() is true) are not a version either: a 400.
+    resp = ada.post(edit_url(ada, sid, pid), plan_form(title="x", kind="lesson", version="²"))
+    assert resp.status_code == 400
+    # A made-up merged_from is ignored: the page is the ordinary refused save.
+    resp = ada.post(edit_url(ada, sid, pid), plan_form(title="", kind="lesson", version="1",
+                                                       merged_from="²"))
+    assert resp.status_code == 422
+    assert "saved this plan while you were editing" not in page(resp)
     assert db.session.get(Plan, pid).version == 1
 
 
