@@ -34,7 +34,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.load import PhaseResult, bare_iteration, launch_iteration, percentile, run_phase
+from bench.load import (
+    PhaseResult,
+    bare_iteration,
+    launch_iteration,
+    merge_phases,
+    percentile,
+    run_phase,
+)
 from bench.platform import BenchPlatform, KeySetServer
 from bench.server import (
     DEFAULT_REDIS_URL,
@@ -69,6 +76,7 @@ class Options:
     teachers: int
     courses: int
     results_dir: Path
+    rounds: int = 4
 
 
 def parse_args(argv: list[str] | None = None) -> Options:
@@ -80,6 +88,12 @@ def parse_args(argv: list[str] | None = None) -> Options:
     parser.add_argument("--users", type=int, default=50, help="concurrent users (default 50)")
     parser.add_argument(
         "--duration", type=float, default=20.0, help="seconds per phase (default 20)"
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=4,
+        help="split each phase into this many slices, run bare and launch slices in turn, "
+        "so that a machine whose speed drifts during the run weighs on both alike "
+        "(default 4)",
     )
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
     parser.add_argument(
@@ -113,7 +127,7 @@ def parse_args(argv: list[str] | None = None) -> Options:
     args = parser.parse_args(argv)
     if args.threads is None:
         args.threads = production_threads()
-    for name in ("users", "workers", "threads", "teachers", "courses"):
+    for name in ("users", "workers", "threads", "teachers", "courses", "rounds"):
         if getattr(args, name) < 1:
             parser.error(f"--{name} must be at least 1")
     if args.duration <= 0:
@@ -124,6 +138,7 @@ def parse_args(argv: list[str] | None = None) -> Options:
         users=args.users, duration=args.duration, workers=args.workers, threads=args.threads,
         port=args.port, database_url=args.database_url, redis_url=args.redis_url,
         teachers=args.teachers, courses=args.courses, results_dir=args.results_dir,
+        rounds=args.rounds,
     )
 
 
@@ -169,14 +184,9 @@ def run(options: Options) -> dict[str, Any]:
                       flush=True)
                 run_phase("warm-up", "requests", options.users, WARM_UP_SECONDS,
                           bare_iteration(config.base_url))
-                print(f"bare phase: {options.users} users on /healthz for "
-                      f"{options.duration:g} s ...", flush=True)
-                bare = run_phase("bare", "requests", options.users, options.duration,
-                                 bare_iteration(config.base_url), server.pid)
-                print(f"launch phase: {options.users} users launching for "
-                      f"{options.duration:g} s ...", flush=True)
-                launches = run_phase("launch", "launches", options.users, options.duration,
-                                     launch_iteration(config.base_url, platform), server.pid)
+                print(f"bare and launch phases: {options.users} users, {options.duration:g} s "
+                      f"each, in {options.rounds} alternating round(s) ...", flush=True)
+                bare, launches = run_rounds(options, config.base_url, platform, server.pid)
             fetches = key_server.fetches
             log_tail = server_log_tail(log_path)
             if bare.errors or launches.errors:
@@ -191,6 +201,26 @@ def run(options: Options) -> dict[str, Any]:
     )
     result["server_log"] = str(saved_log) if saved_log else None
     return result
+
+
+def run_rounds(
+    options: Options, base_url: str, platform: BenchPlatform, server_pid: int
+) -> tuple[PhaseResult, PhaseResult]:
+    """Both phases, each cut into ``options.rounds`` slices run in turn (bare, launch, ...).
+
+    A shared machine's speed drifts over a run; measured one after the other, the
+    two phases would see different machines and the ratio would carry the drift.
+    """
+    slice_seconds = options.duration / options.rounds
+    bare_iter = bare_iteration(base_url)
+    launch_iter = launch_iteration(base_url, platform)
+    bare_parts, launch_parts = [], []
+    for _ in range(options.rounds):
+        bare_parts.append(run_phase("bare", "requests", options.users, slice_seconds,
+                                    bare_iter, server_pid))
+        launch_parts.append(run_phase("launch", "launches", options.users, slice_seconds,
+                                      launch_iter, server_pid))
+    return merge_phases(bare_parts), merge_phases(launch_parts)
 
 
 def load_average() -> float | None:
@@ -278,6 +308,7 @@ def figures(
             "cache": "Redis",
             "teachers": options.teachers,
             "courses": options.courses,
+            "rounds": options.rounds,
         },
         "phases": {"bare": _phase_figures(bare), "launch": _phase_figures(launches)},
         "ratio": round(ratio, 3),

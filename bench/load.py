@@ -138,6 +138,29 @@ def cookieless_session() -> requests.Session:
     return session
 
 
+def merge_phases(parts: list[PhaseResult]) -> PhaseResult:
+    """One phase from slices of it run at different times (see ``--rounds``).
+
+    Completed work, errors and server CPU seconds add up; wall time too, so the
+    throughput is the total done over the total time; the machine and load
+    generator percentages are averaged, weighted by each slice's wall time.
+    """
+    first = parts[0]
+    wall = sum(p.wall_seconds for p in parts)
+    samples = Samples()
+    for part in parts:
+        samples.merge(part.samples)
+    cpu: dict[str, float] = {}
+    for key in {k for p in parts for k in p.cpu}:
+        if not all(key in p.cpu for p in parts):
+            continue
+        if key == "server_cpu_seconds":
+            cpu[key] = sum(p.cpu[key] for p in parts)
+        else:
+            cpu[key] = sum(p.cpu[key] * p.wall_seconds for p in parts) / wall if wall else 0.0
+    return PhaseResult(first.name, first.unit, first.users, wall, samples, cpu)
+
+
 def percentile(values: list[float], pct: float) -> float:
     """Nearest-rank percentile: a value that was actually measured."""
     if not values:

@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from bench import launches
-from bench.load import Cookies, percentile
+from bench.load import Cookies, PhaseResult, Samples, merge_phases, percentile
 from bench.platform import CLAIM, BenchPlatform, KeySetServer
 from bench.server import DEFAULT_REDIS_URL, BenchSetupError, check_redis
 
@@ -92,6 +92,26 @@ def test_options_are_checked() -> None:
     options = launches.parse_args(["--users", "3", "--threads", "1", "--duration", "2"])
     assert (options.users, options.threads, options.workers) == (3, 1, 2)
     assert launches.parse_args([]).threads >= 1  # from config/gunicorn.conf.py
+    assert launches.parse_args([]).rounds == 4
+    with pytest.raises(SystemExit):
+        launches.parse_args(["--rounds", "0"])
+
+
+def test_slices_of_a_phase_merge_into_one() -> None:
+    def part(done: int, wall: float, server: float, busy: float) -> PhaseResult:
+        samples = Samples()
+        samples.latencies_ms = [10.0] * done
+        samples.error("launch HTTP 500", "boom")
+        return PhaseResult("launch", "launches", 5, wall, samples,
+                           {"server_cpu_seconds": server, "machine_busy_pct": busy})
+
+    merged = merge_phases([part(30, 1.0, 0.2, 90.0), part(10, 3.0, 0.4, 50.0)])
+    assert merged.completed == 40
+    assert merged.errors == 2
+    assert merged.wall_seconds == 4.0
+    assert merged.throughput == 10.0  # all the work over all the time, not a mean of rates
+    assert merged.cpu["server_cpu_seconds"] == pytest.approx(0.6)
+    assert merged.cpu["machine_busy_pct"] == pytest.approx(60.0)  # weighted by wall time
 
 
 def _redis_or_skip() -> str:
