@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -119,6 +119,19 @@ def _differs(row: Any, wanted: dict[str, Any], *, keep_if_none: bool) -> bool:
     )
 
 
+def _write_if_changed(
+    model: Any, row: Any, keys: dict[str, Any], wanted: dict[str, Any], now: datetime
+) -> tuple[int, bool]:
+    """The row's id, and whether it was written: upserted when missing or different.
+
+    A value the platform withheld (``None``) keeps the one we know.
+    """
+    if not _differs(row, wanted, keep_if_none=True):
+        return int(row.id), False
+    values = {**wanted, "updated_at": now}
+    return _upsert(model, keys, values, insert_only={"created_at": now}), True
+
+
 def record_launch(
     ctx: LaunchContext, platform: Platform | RegisteredPlatform | None = None
 ) -> tuple[LaunchContext, CourseContext | None]:
@@ -147,37 +160,26 @@ def record_launch(
             },
         ).first()
         person, course, membership, course_space_id = known or (None, None, None, None)
-        rows_current = True
         now = utcnow()
-        wanted_person = {f: getattr(ctx.person, f) for f in _PERSON_FIELDS}
-        if _differs(person, wanted_person, keep_if_none=True):
-            person_id = _upsert(
-                Person,
-                {"platform_id": platform.id, "sub": ctx.person.sub},
-                {**wanted_person, "updated_at": now},
-                insert_only={"created_at": now},
-            )
-            rows_current = False
-        else:
-            person_id = person.id
+        person_id, written = _write_if_changed(
+            Person, person, {"platform_id": platform.id, "sub": ctx.person.sub},
+            {f: getattr(ctx.person, f) for f in _PERSON_FIELDS}, now,
+        )
+        rows_current = not written
         course_id = None
         if ctx.course is not None:
-            wanted_course = {
-                "deployment_id": ctx.deployment_pk,
-                "label": ctx.course.label,
-                "title": ctx.course.title,
-                "nrps_url": ctx.nrps_url,
-            }
-            if _differs(course, wanted_course, keep_if_none=True):
-                course_id = _upsert(
-                    Course,
-                    {"platform_id": platform.id, "context_id": ctx.course.context_id},
-                    {**wanted_course, "updated_at": now},
-                    insert_only={"created_at": now},
-                )
-                rows_current = False
-            else:
-                course_id = course.id
+            course_id, written = _write_if_changed(
+                Course, course,
+                {"platform_id": platform.id, "context_id": ctx.course.context_id},
+                {
+                    "deployment_id": ctx.deployment_pk,
+                    "label": ctx.course.label,
+                    "title": ctx.course.title,
+                    "nrps_url": ctx.nrps_url,
+                },
+                now,
+            )
+            rows_current = rows_current and not written
             wanted_membership = {
                 "roles": ctx.roles.course_role_names(),
                 "is_staff": ctx.roles.is_staff,

@@ -51,10 +51,13 @@ def test_returning_teacher_with_unchanged_details_writes_nothing(lti):
 def test_a_new_name_updates_the_person_only(lti):
     assert lti.launch().status_code == 200
     with count_statements() as statements:
-        assert relaunch(lti, name="Ada Lovelace").status_code == 200
+        resp = relaunch(lti, name="Ada Lovelace")
+    assert resp.status_code == 200
     assert tables_written(statements) == {"person"}
     person, _, _ = rows()
     assert person.name == "Ada Lovelace"
+    # The landing page shows the name just written, not the one read before the write.
+    assert '<span class="whoami">Ada Lovelace</span>' in resp.get_data(as_text=True)
 
 
 def test_a_new_course_title_updates_the_course_only(lti):
