@@ -133,7 +133,7 @@ def _write_if_changed(
 
 
 def record_launch(
-    ctx: LaunchContext, platform: Platform | RegisteredPlatform | None = None
+    ctx: LaunchContext, platform: Platform | RegisteredPlatform
 ) -> tuple[LaunchContext, CourseContext | None]:
     """Store what a validated launch told us; return the context with database ids.
 
@@ -148,8 +148,6 @@ def record_launch(
     needs no second read; otherwise ``None``.
     """
     try:
-        platform = platform or db.session.get(Platform, ctx.platform.id)
-        assert platform is not None
         changed = _learn_about_platform(platform, ctx)
         known = db.session.execute(
             _KNOWN,
