@@ -9,13 +9,17 @@ hammer the platform (checklist V5).
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import json
 import re
 import time
 from typing import TYPE_CHECKING, Any
 
 import requests
 from flask import current_app
+from joserfc.errors import JoseError
+from joserfc.jwk import RSAKey
 
 from lti_tool.cache import get_cache
 from lti_tool.lti import http
@@ -28,6 +32,7 @@ if TYPE_CHECKING:
 _MAX_AGE = re.compile(r"max-age=(\d+)")
 
 
+@functools.lru_cache(maxsize=64)
 def _cache_key(url: str) -> str:
     return "keyset:" + hashlib.sha256(url.encode()).hexdigest()[:32]
 
@@ -146,3 +151,31 @@ def find_key(platform: Platform | RegisteredPlatform, kid: str) -> dict[str, Any
         f"platform '{platform.name}' at {url}",
         status=401,
     )
+
+
+# Members a JWK may carry that say nothing about verifying an RS256 signature with it.
+# Platforms label their keys loosely (a missing or different "alg", "use" absent or odd);
+# the id_token's header must say RS256 (checked before, V4), and the key must be RSA.
+_IGNORED_MEMBERS = ("alg", "use", "key_ops")
+
+
+@functools.lru_cache(maxsize=256)
+def _import_rsa_key(jwk_json: str) -> RSAKey:
+    jwk = {k: v for k, v in json.loads(jwk_json).items() if k not in _IGNORED_MEMBERS}
+    return RSAKey.import_key(jwk)
+
+
+def verification_key(platform: Platform | RegisteredPlatform, kid: str) -> RSAKey:
+    """The platform's key with this kid, ready to verify an RS256 signature (V5).
+
+    Importing a JWK costs more than verifying a signature with it, so each
+    imported key is kept, by its exact JSON: a key that changes under the same
+    kid is imported afresh.
+    """
+    jwk = find_key(platform, kid)
+    try:
+        return _import_rsa_key(json.dumps(jwk, sort_keys=True))
+    except (JoseError, ValueError, TypeError, KeyError) as exc:
+        raise LaunchError(
+            "V5", f"the platform key '{kid}' is not a usable RSA key", status=401
+        ) from exc

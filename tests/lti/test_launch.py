@@ -205,6 +205,30 @@ def test_v5_static_key_set_is_used_without_fetching(app, key_server, client):
     assert key_server.fetches(tp.jwks_path) == 0
 
 
+
+def test_v5_key_that_is_not_rsa_is_rejected(app, key_server, client):
+    tp = TestPlatform(issuer="https://ec.example.test", client_id="e", deployment_ids=["1"],
+                      key_server=key_server)
+    not_rsa = {"kty": "EC", "crv": "P-256", "kid": tp.kid, "x": "AAAA", "y": "AAAA"}
+    register(tp, key_set_url=None, key_set={"keys": [not_rsa]})
+    assert_refused(LtiFlow(client, tp).launch(), 401, "V5",
+                   f"the platform key '{tp.kid}' is not a usable RSA key")
+
+
+def test_v5_a_key_replaced_under_the_same_kid_is_used_at_once(app, key_server, client):
+    """Imported keys are kept by their exact content, never by kid alone."""
+    tp = TestPlatform(issuer="https://swap.example.test", client_id="w", deployment_ids=["1"],
+                      key_server=key_server)
+    platform = register(tp, key_set_url=None,
+                        key_set={"keys": [tp.public_jwk("platform", tp.kid)]})
+    assert LtiFlow(client, tp).launch().status_code == 200
+    platform.key_set = {"keys": [tp.public_jwk("attacker", tp.kid)]}
+    db.session.commit()
+    refused = LtiFlow(client, tp).launch()
+    assert refused.status_code == 401
+    assert "<code>V6</code>" in refused.get_data(as_text=True)
+    assert LtiFlow(client, tp).launch(sign={"key_name": "attacker"}).status_code == 200
+
 # V6 -------------------------------------------------------------------------------------------
 def test_v6_tampered_payload_is_rejected(lti):
     lti.start()
@@ -277,6 +301,17 @@ def test_v9_issued_in_the_future_is_rejected(lti):
 def test_v9_issued_too_long_ago_is_rejected(lti):
     now = int(time.time())
     assert_refused(lti.launch(iat=now - 3000, exp=now + 600), 401, "V9", "too old")
+
+
+def test_v9_not_yet_valid_nbf_is_rejected(lti):
+    now = int(time.time())
+    assert_refused(lti.launch(nbf=now + 120), 401, "V9", "in the future")
+
+
+@pytest.mark.parametrize("value", ["soon", True, None])
+def test_v9_expiry_that_is_not_a_time_is_rejected(lti, value):
+    claims = {"exp": value} if value is not None else {"exp": [int(time.time()) + 60]}
+    assert_refused(lti.launch(**claims), 401, "V9", "'exp' claim is not a time")
 
 
 @pytest.mark.parametrize("claim", ["exp", "iat"])

@@ -158,7 +158,7 @@ class TestPlatform:
             lifetime = 3600
         body.update({"iat": now, "exp": now + lifetime, "nonce": nonce})
         for key, value in claims.items():
-            plain = {"iss", "aud", "azp", "sub", "exp", "iat", "nonce", "name", "email",
+            plain = {"iss", "aud", "azp", "sub", "exp", "iat", "nbf", "nonce", "name", "email",
                      "given_name", "family_name", "picture"}
             name = key if key in plain or key.startswith("http") else CLAIM + key
             if value is REMOVE:
