@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import logging
+import secrets
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -13,6 +15,7 @@ from pylti1p3.registration import Registration
 from pylti1p3.tool_config import ToolConfAbstract
 from sqlalchemy.orm import Session
 
+from lti_tool.cache import get_cache
 from lti_tool.extensions import db
 from lti_tool.lti import keys
 from lti_tool.lti.models import Deployment, Platform
@@ -98,43 +101,86 @@ class RegisteredPlatform:
         return Platform.origins(self)  # type: ignore[arg-type]
 
 
-# Every login looks its registration up; each worker remembers what it found (an active
-# platform with the named, active deployment) for a few seconds, so that the login makes
-# no query for it. A change made in this process (admin page) clears the memo at once
-# (see _forget_on_change); other workers see it within MEMO_SECONDS. Lookups that find
-# nothing are never remembered: a deployment added on the admin page works at once
-# everywhere. The launch that follows a login reads its registration afresh
-# (load_registration), so a registration disabled or removed in the meantime is refused
-# there: a remembered copy can let a login through, never a launch.
+# Every login and launch looks its registration up; each worker remembers what it found
+# (an active platform with the named, active deployment) for a few seconds, so that
+# neither makes a query for it.
+#
+# - A change made in this process (admin page, CLI) clears the memo at once, and a read
+#   that a change overtook is not remembered (the local generation below).
+# - Every change also gives the registrations a new shared generation in the cache, once
+#   it is committed. A launch reads that generation in the same round trip that spends
+#   its state, and trusts a remembered registration only if it was read under the same
+#   generation: a platform or deployment disabled or removed on any worker is refused
+#   at the next launch everywhere (V7, V13), never recorded.
+# - A login trusts its memo for MEMO_SECONDS, as does a launch for a change made outside
+#   the application (SQL by hand).
+# - Lookups that find nothing are never remembered: a deployment added on the admin page
+#   works at once everywhere.
 MEMO_SECONDS = 5.0
-_memo: dict[tuple[Any, ...], tuple[float, RegisteredPlatform, int | None]] = {}
+GENERATION_KEY = "lti-registrations-generation"
+_memo: dict[tuple[Any, ...], tuple[float, RegisteredPlatform, int | None, str | None]] = {}
+_local_generation = 0
+log = logging.getLogger("lti_tool.lti")
 
 
 def forget_registrations() -> None:
     """Clear this worker's memo of registrations (after a change; tests)."""
+    global _local_generation
+    _local_generation += 1
     _memo.clear()
+
+
+_CHANGED = "staffroom_registrations_changed"
 
 
 @sa.event.listens_for(Session, "after_flush")
 def _forget_on_change(session: Session, _context: Any) -> None:
     changed = (*session.new, *session.dirty, *session.deleted)
     if any(isinstance(obj, (Platform, Deployment)) for obj in changed):
+        session.info[_CHANGED] = True
         forget_registrations()
+
+
+@sa.event.listens_for(Session, "after_commit")
+def _new_generation_on_commit(session: Session) -> None:
+    """Once a change is committed, every worker's remembered registrations are out of date."""
+    if session.info.pop(_CHANGED, False):
+        forget_registrations()
+        publish_new_generation()
+
+
+def publish_new_generation() -> None:
+    """Tell every worker that the registrations changed (after a commit that changed them)."""
+    try:
+        get_cache().set(GENERATION_KEY, secrets.token_hex(8))
+    except Exception:  # the change is committed; memos elsewhere lapse within MEMO_SECONDS
+        log.warning("could not publish a new registrations generation", exc_info=True)
+
+
+@sa.event.listens_for(Session, "after_rollback")
+def _nothing_changed_on_rollback(session: Session) -> None:
+    session.info.pop(_CHANGED, None)
 
 
 def _clock() -> float:
     return time.monotonic()
 
 
-def _remembered(key: tuple[Any, ...]) -> tuple[RegisteredPlatform, int | None] | None:
+def _remembered(
+    key: tuple[Any, ...], generation: str | None = None
+) -> tuple[RegisteredPlatform, int | None] | None:
     hit = _memo.get(key)
-    if hit is None or hit[0] <= _clock():
+    if hit is None or hit[0] <= _clock() or hit[3] != generation:
         return None
     return hit[1], hit[2]
 
 
-def _remember(key: tuple[Any, ...], platform: RegisteredPlatform, deployment_pk: int) -> None:
-    _memo[key] = (_clock() + MEMO_SECONDS, platform, deployment_pk)
+def _remember(
+    key: tuple[Any, ...], platform: RegisteredPlatform, deployment_pk: int, *,
+    read_under: int, generation: str | None = None,
+) -> None:
+    if read_under == _local_generation:  # no change in this process since the read began
+        _memo[key] = (_clock() + MEMO_SECONDS, platform, deployment_pk, generation)
 
 
 def find_registration(
@@ -151,6 +197,7 @@ def find_registration(
     hit = _remembered(key)
     if hit is not None:
         return hit
+    read_under = _local_generation
     params = {"issuer": issuer, "client_id": client_id, "deployment_id": deployment_id or ""}
     rows = db.session.execute(
         _BY_ISSUER_AND_CLIENT if client_id else _BY_ISSUER, params
@@ -160,7 +207,7 @@ def find_registration(
     row, deployment_pk = rows[0]
     platform = RegisteredPlatform.of(row)
     if deployment_id and deployment_pk is not None:
-        _remember(key, platform, deployment_pk)
+        _remember(key, platform, deployment_pk, read_under=read_under)
     return platform, deployment_pk if deployment_id else None
 
 
@@ -170,21 +217,37 @@ def find_platform(issuer: str, client_id: str | None) -> RegisteredPlatform | No
 
 
 def load_registration(
-    platform_id: int, deployment_id: str
+    platform_id: int, deployment_id: str, generation: str | None
 ) -> tuple[RegisteredPlatform | None, int | None]:
     """The registration with this primary key, active or not, and its active
-    deployment's id for ``deployment_id`` (``None`` if it has none); one query.
+    deployment's id for ``deployment_id`` (``None`` if it has none).
 
-    Never from the memo: the launch writes rows that refer to the platform and the
-    deployment, so it must see a registration disabled or removed a moment ago (and
-    refuse the launch, V7 or V13) rather than a remembered copy.
+    ``generation`` is the registrations' shared generation, read by the launch with
+    its state (:data:`GENERATION_KEY`): a remembered registration is used only if it
+    was read under the same one, so a launch never trusts a copy that a change on
+    any worker has overtaken. Otherwise one query.
     """
+    key = ("launch", platform_id, deployment_id)
+    hit = _remembered(key, generation)
+    if hit is not None:
+        return hit
+    read_under = _local_generation
     row = db.session.execute(
         _BY_ID, {"platform_id": platform_id, "deployment_id": deployment_id}
     ).first()
     if row is None:
         return None, None
-    return RegisteredPlatform.of(row[0]), row[1]
+    platform, deployment_pk = RegisteredPlatform.of(row[0]), row[1]
+    if platform.active and deployment_pk is not None:
+        if generation is None:
+            # None yet (a new cache, or one emptied): start one. Only the worker whose
+            # generation it is may tag what it read before with it.
+            fresh = secrets.token_hex(8)
+            generation = fresh if get_cache().add(GENERATION_KEY, fresh) else None
+        if generation is not None:
+            _remember(key, platform, deployment_pk, read_under=read_under,
+                      generation=generation)
+    return platform, deployment_pk
 
 
 def find_deployment(

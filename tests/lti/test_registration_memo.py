@@ -1,4 +1,9 @@
-"""Each worker remembers the registrations logins and launches found, for a few seconds."""
+"""Each worker remembers the registrations logins and launches found, for a few seconds.
+
+"Another worker" is played by changes made with plain SQL statements, of which this
+process's session hears nothing, followed by the shared generation that worker's
+commit publishes (``tool_conf.publish_new_generation``).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import html
 
 import sqlalchemy as sa
 
+from lti_tool.cache import get_cache
 from lti_tool.extensions import db
 from lti_tool.lti import tool_conf
 from lti_tool.lti.models import Deployment, Platform
@@ -24,7 +30,11 @@ def registration_reads(statements: list[str]) -> list[str]:
     return [s for s in statements if "FROM platform" in s]
 
 
-def test_a_second_login_reads_no_registration_and_its_launch_one(lti):
+def test_a_login_and_its_launch_read_no_registration_once_remembered(lti):
+    assert lti.launch().status_code == 200
+    # The first launch taught the registration the LMS's origin: a change, so a new
+    # generation, and one more read by the launch after it.
+    lti.state = None
     assert lti.launch().status_code == 200
     lti.state = None
     with count_statements() as statements:
@@ -32,24 +42,87 @@ def test_a_second_login_reads_no_registration_and_its_launch_one(lti):
     assert registration_reads(statements) == []
     with count_statements() as statements:
         assert lti.launch().status_code == 200
-    assert len(registration_reads(statements)) == 1
+    assert registration_reads(statements) == []
 
 
 def test_a_registration_removed_by_another_worker_refuses_the_launch_cleanly(lti):
-    """A remembered copy may let a login through; the launch reads afresh and refuses."""
+    """A remembered copy may let a login through; the launch sees the new generation."""
     assert lti.launch().status_code == 200
     lti.state = None
     lti.start()  # remembered: no query
     db.session.execute(sa.delete(Deployment))  # another worker: this one hears nothing
     db.session.commit()
+    tool_conf.publish_new_generation()  # ... but its commit publishes a new generation
     lti.state = None
     lti.start()  # still remembered for this login
     assert_refused(lti.launch(), 403, "V13", "unknown deployment id")
     db.session.execute(sa.delete(Platform))
     db.session.commit()
+    tool_conf.publish_new_generation()
     lti.state = None
     lti.start()
     assert_refused(lti.launch(), 400, "V7", "no longer registered")
+
+
+def test_a_platform_disabled_by_hand_in_sql_is_refused_by_launches_within_the_memo_time(
+    lti, monkeypatch
+):
+    """Without a new generation (a change outside the app), the memo time still bounds it."""
+    assert lti.launch().status_code == 200
+    lti.state = None
+    lti.start()
+    db.session.execute(sa.update(Platform).values(active=False))
+    db.session.commit()
+    later = tool_conf._clock() + tool_conf.MEMO_SECONDS + 1
+    monkeypatch.setattr(tool_conf, "_clock", lambda: later)
+    assert_refused(lti.launch(), 400, "V7", "no longer registered")
+
+
+def test_a_commit_that_changes_a_registration_publishes_a_new_generation(app, lti):
+    assert lti.launch().status_code == 200
+    cache = get_cache()
+    before = cache.get(tool_conf.GENERATION_KEY)
+    assert before is not None  # the first launch started one
+    platform = db.session.scalars(sa.select(Platform)).one()
+    platform.name = "Renamed, then rolled back"
+    db.session.flush()
+    db.session.rollback()
+    assert cache.get(tool_conf.GENERATION_KEY) == before
+    platform = db.session.scalars(sa.select(Platform)).one()
+    platform.name = "Renamed"
+    db.session.commit()
+    assert cache.get(tool_conf.GENERATION_KEY) not in (None, before)
+
+
+def test_launches_start_a_generation_when_the_cache_has_none(lti):
+    assert lti.launch().status_code == 200
+    lti.state = None
+    assert lti.launch().status_code == 200
+    get_cache().delete(tool_conf.GENERATION_KEY)  # Redis restarted or emptied
+    tool_conf.forget_registrations()
+    lti.state = None
+    lti.start()
+    with count_statements() as statements:
+        assert lti.launch().status_code == 200
+    assert len(registration_reads(statements)) == 1
+    assert get_cache().get(tool_conf.GENERATION_KEY) is not None
+    lti.state = None
+    with count_statements() as statements:
+        assert lti.launch().status_code == 200
+    assert registration_reads(statements) == []
+
+
+def test_a_read_overtaken_by_a_change_in_this_worker_is_not_remembered(lti):
+    assert lti.launch().status_code == 200
+    platform = db.session.scalars(sa.select(Platform)).one()
+    copy = tool_conf.RegisteredPlatform.of(platform)
+    read_under = tool_conf._local_generation
+    tool_conf.forget_registrations()  # a change lands while the read is under way
+    tool_conf._remember(("login", "x", "y", "z"), copy, 1, read_under=read_under)
+    assert tool_conf._remembered(("login", "x", "y", "z")) is None
+    tool_conf._remember(("login", "x", "y", "z"), copy, 1,
+                        read_under=tool_conf._local_generation)
+    assert tool_conf._remembered(("login", "x", "y", "z")) == (copy, 1)
 
 
 def test_a_platform_disabled_in_this_worker_is_refused_at_once(lti):
