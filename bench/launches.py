@@ -118,7 +118,10 @@ def parse_args(argv: list[str] | None = None) -> Options:
         "--teachers", type=int, default=500, help="distinct teachers (default 500)"
     )
     parser.add_argument(
-        "--courses", type=int, default=10, help="courses they teach in (default 10)"
+        "--courses", type=int, default=100,
+        help="courses they teach in (default 100: a course team of 5, as a teacher, "
+        "co-teachers and assistants; the landing page lists the team, so fewer courses "
+        "make a longer page)",
     )
     parser.add_argument(
         "--results-dir", type=Path, default=RESULTS_DIR,
