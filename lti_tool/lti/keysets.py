@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 import re
 import time
 from typing import TYPE_CHECKING, Any
@@ -153,29 +152,27 @@ def find_key(platform: Platform | RegisteredPlatform, kid: str) -> dict[str, Any
     )
 
 
-# Members a JWK may carry that say nothing about verifying an RS256 signature with it.
-# Platforms label their keys loosely (a missing or different "alg", "use" absent or odd);
-# the id_token's header must say RS256 (checked before, V4), and the key must be RSA.
-_IGNORED_MEMBERS = ("alg", "use", "key_ops")
-
-
 @functools.lru_cache(maxsize=256)
-def _import_rsa_key(jwk_json: str) -> RSAKey:
-    jwk = {k: v for k, v in json.loads(jwk_json).items() if k not in _IGNORED_MEMBERS}
-    return RSAKey.import_key(jwk)
+def _import_rsa_key(n: str, e: str) -> RSAKey:
+    return RSAKey.import_key({"kty": "RSA", "n": n, "e": e})
 
 
 def verification_key(platform: Platform | RegisteredPlatform, kid: str) -> RSAKey:
     """The platform's key with this kid, ready to verify an RS256 signature (V5).
 
     Importing a JWK costs more than verifying a signature with it, so each
-    imported key is kept, by its exact JSON: a key that changes under the same
-    kid is imported afresh.
+    imported key is kept, by its modulus and exponent: a key that changes under
+    the same kid is imported afresh. Only those two members matter for RS256;
+    platforms label their keys loosely ("alg", "use" absent or odd), and the
+    id_token's header must say RS256 (V4).
     """
     jwk = find_key(platform, kid)
+    n, e = jwk.get("n"), jwk.get("e")
     try:
-        return _import_rsa_key(json.dumps(jwk, sort_keys=True))
-    except (JoseError, ValueError, TypeError, KeyError) as exc:
+        if jwk.get("kty") != "RSA" or not isinstance(n, str) or not isinstance(e, str):
+            raise ValueError("not an RSA public key")
+        return _import_rsa_key(n, e)
+    except (JoseError, ValueError, TypeError) as exc:
         raise LaunchError(
             "V5", f"the platform key '{kid}' is not a usable RSA key", status=401
         ) from exc

@@ -22,6 +22,7 @@ on an unknown ``kid`` (V5), token age (V9).
 from __future__ import annotations
 
 import logging
+import math
 import secrets
 import time
 import uuid
@@ -32,6 +33,7 @@ from urllib.parse import urlencode, urlsplit
 from flask import current_app, request, url_for
 from joserfc import jwt
 from joserfc.errors import BadSignatureError, JoseError
+from joserfc.jws import JWSRegistry
 from pylti1p3.contrib.flask import (
     FlaskCacheDataStorage,
     FlaskCookieService,
@@ -262,6 +264,23 @@ def begin_login(params: dict[str, str]):  # type: ignore[no-untyped-def]
 _UNUSED_REQUESTS_SESSION = http.session()
 
 
+class _IdTokenRegistry(JWSRegistry):
+    """What joserfc accepts of an id_token: RS256, any header member, any size the
+    request may have (``MAX_CONTENT_LENGTH``), as platforms send them.
+
+    joserfc's defaults refuse header members it does not know (vendors add their
+    own) and payloads over 128 kB (custom claims can be long). ``crit`` and
+    ``b64`` are refused before (V4), so every header member left is informative.
+    """
+
+    max_header_length = 16_384
+    max_payload_length = 4_000_000
+    max_signature_length = 2_048
+
+
+_ID_TOKEN_REGISTRY = _IdTokenRegistry(algorithms=["RS256"], strict_check_header=False)
+
+
 class StaffroomMessageLaunch(FlaskMessageLaunch):
     """Steps 2–3: every check of the launch, in an order that touches nothing on failure."""
 
@@ -356,6 +375,14 @@ class StaffroomMessageLaunch(FlaskMessageLaunch):
                 "V4", f"the id_token is signed with '{header.get('alg')}'; LTI requires RS256",
                 status=401,
             )
+        extensions = sorted({"crit", "b64"} & header.keys())
+        if extensions:
+            # An unencoded payload (RFC 7797) would be signed as other bytes than the
+            # claims read here; no LMS uses these extensions in an id_token.
+            raise LaunchError(
+                "V4", f"the id_token header uses {', '.join(extensions)}, which LTI does not",
+                status=401,
+            )
 
     # V7, V8 (which registration; aud/azp)
     def _validate_registration(
@@ -422,7 +449,7 @@ class StaffroomMessageLaunch(FlaskMessageLaunch):
     def _validate_signature_and_claims(self, body: dict[str, Any]) -> None:
         key = keysets.verification_key(self.platform, self._jwt["header"]["kid"])
         try:
-            jwt.decode(self._get_id_token(), key, algorithms=["RS256"])
+            jwt.decode(self._get_id_token(), key, registry=_ID_TOKEN_REGISTRY)
         except BadSignatureError as exc:
             raise LaunchError("V6", "the id_token signature is not valid", status=401) from exc
         except JoseError as exc:
@@ -447,11 +474,17 @@ class StaffroomMessageLaunch(FlaskMessageLaunch):
                 if claim != "nbf":
                     raise LaunchError("V9", f"the id_token has no '{claim}' claim", status=401)
                 continue
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
+            try:
+                if isinstance(value, bool) or not isinstance(value, (int, float)):
+                    raise TypeError(claim)
+                seconds = float(value)
+                if not math.isfinite(seconds):
+                    raise ValueError(claim)
+            except (TypeError, ValueError, OverflowError) as exc:
                 raise LaunchError(
                     "V9", f"the id_token's '{claim}' claim is not a time (seconds)", status=401
-                )
-            times[claim] = float(value)
+                ) from exc
+            times[claim] = seconds
         if times["exp"] <= now - leeway:
             raise LaunchError(
                 "V9", "the id_token has expired (check the LMS server's clock)", status=401

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import logging
 import secrets
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -13,7 +14,7 @@ import sqlalchemy as sa
 from pylti1p3.deployment import Deployment as LtiDeployment
 from pylti1p3.registration import Registration
 from pylti1p3.tool_config import ToolConfAbstract
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from lti_tool.cache import get_cache
 from lti_tool.extensions import db
@@ -107,11 +108,13 @@ class RegisteredPlatform:
 #
 # - A change made in this process (admin page, CLI) clears the memo at once, and a read
 #   that a change overtook is not remembered (the local generation below).
-# - Every change also gives the registrations a new shared generation in the cache, once
-#   it is committed. A launch reads that generation in the same round trip that spends
-#   its state, and trusts a remembered registration only if it was read under the same
-#   generation: a platform or deployment disabled or removed on any worker is refused
-#   at the next launch everywhere (V7, V13), never recorded.
+# - Every change also gives the registrations a new shared generation in the cache, when
+#   it is flushed and again once it is committed (a savepoint is not a commit). A launch
+#   reads that generation in the same round trip that spends its state, and trusts a
+#   remembered registration only if it was read under the same generation: a platform or
+#   deployment disabled or removed through the application on any worker is refused at
+#   the next launch everywhere (V7, V13), never recorded. ORM bulk statements on the
+#   registration tables count as changes too.
 # - A login trusts its memo for MEMO_SECONDS, as does a launch for a change made outside
 #   the application (SQL by hand).
 # - Lookups that find nothing are never remembered: a deployment added on the admin page
@@ -120,46 +123,71 @@ MEMO_SECONDS = 5.0
 GENERATION_KEY = "lti-registrations-generation"
 _memo: dict[tuple[Any, ...], tuple[float, RegisteredPlatform, int | None, str | None]] = {}
 _local_generation = 0
+_memo_lock = threading.Lock()  # gthread workers: a clear never lands inside a store
 log = logging.getLogger("lti_tool.lti")
 
 
 def forget_registrations() -> None:
     """Clear this worker's memo of registrations (after a change; tests)."""
     global _local_generation
-    _local_generation += 1
-    _memo.clear()
+    with _memo_lock:
+        _local_generation += 1
+        _memo.clear()
 
 
 _CHANGED = "staffroom_registrations_changed"
+
+
+def _changed_in(session: Session) -> None:
+    """Registrations are being changed in this session's transaction.
+
+    The new generation is published now, before the commit, so that a launch in
+    the moment between the commit and the publication that follows it already
+    distrusts its copies; and again once committed (``_new_generation_on_commit``),
+    so that what launches read and remembered meanwhile is distrusted too.
+    """
+    session.info[_CHANGED] = True
+    forget_registrations()
+    publish_new_generation()
 
 
 @sa.event.listens_for(Session, "after_flush")
 def _forget_on_change(session: Session, _context: Any) -> None:
     changed = (*session.new, *session.dirty, *session.deleted)
     if any(isinstance(obj, (Platform, Deployment)) for obj in changed):
-        session.info[_CHANGED] = True
-        forget_registrations()
+        _changed_in(session)
+
+
+@sa.event.listens_for(Session, "do_orm_execute")
+def _forget_on_bulk_change(state: ORMExecuteState) -> None:
+    """``session.execute(update(Platform)…)`` and the like change rows without a flush."""
+    if (state.is_update or state.is_delete or state.is_insert) and state.bind_mapper is not None:
+        if state.bind_mapper.class_ in (Platform, Deployment):
+            _changed_in(state.session)
 
 
 @sa.event.listens_for(Session, "after_commit")
 def _new_generation_on_commit(session: Session) -> None:
     """Once a change is committed, every worker's remembered registrations are out of date."""
+    if session.in_nested_transaction():  # a savepoint released: nothing is committed yet
+        return
     if session.info.pop(_CHANGED, False):
         forget_registrations()
         publish_new_generation()
 
 
+@sa.event.listens_for(Session, "after_rollback")
+def _nothing_changed_on_rollback(session: Session) -> None:
+    if not session.in_nested_transaction():  # a savepoint rolled back: the rest may commit
+        session.info.pop(_CHANGED, None)
+
+
 def publish_new_generation() -> None:
-    """Tell every worker that the registrations changed (after a commit that changed them)."""
+    """Tell every worker that the registrations changed (around a commit that changed them)."""
     try:
         get_cache().set(GENERATION_KEY, secrets.token_hex(8))
     except Exception:  # the change is committed; memos elsewhere lapse within MEMO_SECONDS
         log.warning("could not publish a new registrations generation", exc_info=True)
-
-
-@sa.event.listens_for(Session, "after_rollback")
-def _nothing_changed_on_rollback(session: Session) -> None:
-    session.info.pop(_CHANGED, None)
 
 
 def _clock() -> float:
@@ -179,8 +207,9 @@ def _remember(
     key: tuple[Any, ...], platform: RegisteredPlatform, deployment_pk: int, *,
     read_under: int, generation: str | None = None,
 ) -> None:
-    if read_under == _local_generation:  # no change in this process since the read began
-        _memo[key] = (_clock() + MEMO_SECONDS, platform, deployment_pk, generation)
+    with _memo_lock:
+        if read_under == _local_generation:  # no change in this process since the read began
+            _memo[key] = (_clock() + MEMO_SECONDS, platform, deployment_pk, generation)
 
 
 def find_registration(

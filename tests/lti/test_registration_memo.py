@@ -1,8 +1,8 @@
 """Each worker remembers the registrations logins and launches found, for a few seconds.
 
-"Another worker" is played by changes made with plain SQL statements, of which this
-process's session hears nothing, followed by the shared generation that worker's
-commit publishes (``tool_conf.publish_new_generation``).
+"Another worker" is played by changes made with SQL given to the database driver, of
+which this process's session hears nothing, followed by the shared generation that
+worker's commit publishes (``tool_conf.publish_new_generation``).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import html
 import sqlalchemy as sa
 
 from lti_tool.cache import get_cache
+from lti_tool.courses.models import Person
 from lti_tool.extensions import db
 from lti_tool.lti import tool_conf
 from lti_tool.lti.models import Deployment, Platform
@@ -24,6 +25,12 @@ def assert_refused(resp, status: int, code: str, text: str) -> None:  # type: ig
     assert resp.status_code == status, body
     assert f"<code>{code}</code>" in body
     assert text in body
+
+
+def another_worker(sql: str) -> None:
+    """Change rows as another process would: this session's events see nothing of it."""
+    db.session.connection().exec_driver_sql(sql)
+    db.session.commit()
 
 
 def registration_reads(statements: list[str]) -> list[str]:
@@ -50,14 +57,12 @@ def test_a_registration_removed_by_another_worker_refuses_the_launch_cleanly(lti
     assert lti.launch().status_code == 200
     lti.state = None
     lti.start()  # remembered: no query
-    db.session.execute(sa.delete(Deployment))  # another worker: this one hears nothing
-    db.session.commit()
+    another_worker("DELETE FROM deployment")
     tool_conf.publish_new_generation()  # ... but its commit publishes a new generation
     lti.state = None
     lti.start()  # still remembered for this login
     assert_refused(lti.launch(), 403, "V13", "unknown deployment id")
-    db.session.execute(sa.delete(Platform))
-    db.session.commit()
+    another_worker("DELETE FROM platform")
     tool_conf.publish_new_generation()
     lti.state = None
     lti.start()
@@ -71,8 +76,7 @@ def test_a_platform_disabled_by_hand_in_sql_is_refused_by_launches_within_the_me
     assert lti.launch().status_code == 200
     lti.state = None
     lti.start()
-    db.session.execute(sa.update(Platform).values(active=False))
-    db.session.commit()
+    another_worker("UPDATE platform SET active = false")
     later = tool_conf._clock() + tool_conf.MEMO_SECONDS + 1
     monkeypatch.setattr(tool_conf, "_clock", lambda: later)
     assert_refused(lti.launch(), 400, "V7", "no longer registered")
@@ -85,13 +89,17 @@ def test_a_commit_that_changes_a_registration_publishes_a_new_generation(app, lt
     assert before is not None  # the first launch started one
     platform = db.session.scalars(sa.select(Platform)).one()
     platform.name = "Renamed, then rolled back"
-    db.session.flush()
+    db.session.flush()  # published at once: launches distrust their copies from now on
+    rolled_back = cache.get(tool_conf.GENERATION_KEY)
+    assert rolled_back not in (None, before)
     db.session.rollback()
-    assert cache.get(tool_conf.GENERATION_KEY) == before
+    db.session.add(Person(platform_id=platform.id, sub="unrelated"))
+    db.session.commit()  # a later commit of something else publishes nothing
+    assert cache.get(tool_conf.GENERATION_KEY) == rolled_back
     platform = db.session.scalars(sa.select(Platform)).one()
     platform.name = "Renamed"
     db.session.commit()
-    assert cache.get(tool_conf.GENERATION_KEY) not in (None, before)
+    assert cache.get(tool_conf.GENERATION_KEY) not in (None, rolled_back)
 
 
 def test_launches_start_a_generation_when_the_cache_has_none(lti):
@@ -144,9 +152,7 @@ def test_a_deployment_retired_in_this_worker_is_refused_at_once(lti):
 
 def test_a_change_made_by_another_worker_is_seen_within_the_memo_time(lti, monkeypatch):
     assert lti.launch().status_code == 200
-    # Another worker disables the platform: this worker's session hears nothing of it.
-    db.session.execute(sa.update(Platform).values(active=False))
-    db.session.commit()
+    another_worker("UPDATE platform SET active = false")
     assert lti.login().status_code == 302  # still remembered, for at most MEMO_SECONDS
     later = tool_conf._clock() + tool_conf.MEMO_SECONDS + 1
     monkeypatch.setattr(tool_conf, "_clock", lambda: later)
@@ -162,3 +168,48 @@ def test_a_deployment_added_elsewhere_works_at_once(lti):
     )
     db.session.commit()
     assert lti.login(lti_deployment_id="new-dep").status_code == 302
+
+
+def test_a_savepoint_is_not_the_commit(app, lti, monkeypatch):
+    assert lti.launch().status_code == 200
+    published: list[int] = []
+    monkeypatch.setattr(tool_conf, "publish_new_generation", lambda: published.append(1))
+    platform = db.session.scalars(sa.select(Platform)).one()
+    with db.session.begin_nested():
+        platform.name = "Renamed in a savepoint"
+    assert len(published) == 1  # at the flush; releasing the savepoint commits nothing
+    with db.session.begin_nested() as savepoint:
+        db.session.add(Person(platform_id=platform.id, sub="rolled back"))
+        db.session.flush()
+        savepoint.rollback()  # must not forget the rename made before it
+    db.session.commit()
+    assert len(published) == 2  # once committed
+
+
+def test_a_bulk_statement_on_registrations_counts_as_a_change(app, lti):
+    assert lti.launch().status_code == 200
+    lti.state = None
+    assert lti.launch().status_code == 200  # remembered now
+    before = get_cache().get(tool_conf.GENERATION_KEY)
+    db.session.execute(sa.update(Platform).values(active=False))
+    db.session.commit()
+    assert get_cache().get(tool_conf.GENERATION_KEY) not in (None, before)
+    assert_refused(lti.login(), 400, "L3", "no active platform registration")
+
+
+def test_a_change_is_published_before_and_after_its_commit(app, lti, monkeypatch):
+    """Before: a launch between the commit and the second publication distrusts its copy."""
+    assert lti.launch().status_code == 200
+    seen: list[str | None] = []
+
+    def publish() -> None:
+        # What another connection would read of the platform's name at this moment.
+        with db.engine.connect() as other:
+            seen.append(other.execute(sa.select(Platform.name)).scalar())
+
+    monkeypatch.setattr(tool_conf, "publish_new_generation", publish)
+    platform = db.session.scalars(sa.select(Platform)).one()
+    old_name = platform.name
+    platform.name = "Renamed"
+    db.session.commit()
+    assert seen == [old_name, "Renamed"]
