@@ -279,6 +279,23 @@ def load_registration(
     return platform, deployment_pk
 
 
+def registration_is_active(platform_id: int, deployment_pk: int | None) -> bool:
+    """Whether the platform and the deployment (by primary key) exist and are active now."""
+    return bool(
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Deployment)
+            .join(Platform, Platform.id == Deployment.platform_id)
+            .where(
+                Deployment.id == deployment_pk,
+                Platform.id == platform_id,
+                Deployment.active.is_(True),
+                Platform.active.is_(True),
+            )
+        )
+    )
+
+
 def find_deployment(
     platform: Platform | RegisteredPlatform, deployment_id: str
 ) -> Deployment | None:

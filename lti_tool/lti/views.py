@@ -6,6 +6,7 @@ import logging
 
 from flask import Blueprint, jsonify, render_template, request, session
 from flask_wtf import FlaskForm
+from sqlalchemy.exc import IntegrityError
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
@@ -16,9 +17,10 @@ from lti_tool.extensions import csrf, db
 from lti_tool.lti import keys
 from lti_tool.lti.context import DeepLinkingSettings, LaunchContext
 from lti_tool.lti.deep_linking import ResourceLinkItem, accepts_resource_links, response_jwt
-from lti_tool.lti.errors import CookiesBlockedError, LtiError
+from lti_tool.lti.errors import CookiesBlockedError, LaunchError, LtiError
 from lti_tool.lti.launch import begin_login, external_url, validate_launch
 from lti_tool.lti.models import Platform
+from lti_tool.lti.tool_conf import registration_is_active
 
 bp = Blueprint("lti", __name__, url_prefix="/lti")
 log = logging.getLogger("lti_tool.lti")
@@ -57,7 +59,18 @@ def login():
 def launch():
     """Steps 2–4: validate the id_token, record the launch, start the tool session."""
     ctx, platform = validate_launch(request.form.to_dict())
-    ctx, course_ctx = record_launch(ctx, platform)
+    try:
+        ctx, course_ctx = record_launch(ctx, platform)
+    except IntegrityError:
+        # Rows that refer to a registration removed a moment ago, in another worker or
+        # by hand: refuse the launch (nothing was written) instead of failing with a 500.
+        if registration_is_active(platform.id, ctx.deployment_pk):
+            raise
+        raise LaunchError(
+            "V7", "the platform or deployment of this launch was removed or disabled while "
+            "it was being recorded: check it on the tool's admin page",
+            iss=platform.issuer, client_id=platform.client_id,
+        ) from None
     log.info(
         "lti launch iss=%s client_id=%s deployment_id=%s type=%s course=%s staff=%s",
         ctx.platform.issuer,

@@ -12,7 +12,7 @@ import html
 import sqlalchemy as sa
 
 from lti_tool.cache import get_cache
-from lti_tool.courses.models import Person
+from lti_tool.courses.models import Course, Person
 from lti_tool.extensions import db
 from lti_tool.lti import tool_conf
 from lti_tool.lti.models import Deployment, Platform
@@ -213,3 +213,15 @@ def test_a_change_is_published_before_and_after_its_commit(app, lti, monkeypatch
     platform.name = "Renamed"
     db.session.commit()
     assert seen == [old_name, "Renamed"]
+
+
+def test_a_deployment_removed_by_hand_while_remembered_refuses_a_writing_launch(lti):
+    """Within the memo time a launch may pass its checks; recording it must not be a 500."""
+    assert lti.launch().status_code == 200
+    lti.state = None
+    assert lti.launch().status_code == 200  # remembered now
+    another_worker("DELETE FROM deployment")  # by hand: no new generation
+    lti.state = None
+    resp = lti.launch(context={"id": "a-new-course", "title": "New course"})  # writes a course
+    assert_refused(resp, 400, "V7", "removed or disabled while it was being recorded")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Course)) == 1
