@@ -132,6 +132,10 @@ def _write_if_changed(
     return _upsert(model, keys, values, insert_only={"created_at": now}), True
 
 
+class RegistrationRemovedError(Exception):
+    """The launch's registration was removed after the launch was validated."""
+
+
 def record_launch(
     ctx: LaunchContext, platform: Platform | RegisteredPlatform
 ) -> tuple[LaunchContext, CourseContext | None]:
@@ -221,7 +225,8 @@ def _learn_about_platform(platform: Platform | RegisteredPlatform, ctx: LaunchCo
     if not (_new_frame_origins(platform, ctx) or _new_product_family(platform, ctx)):
         return False
     row = platform if isinstance(platform, Platform) else db.session.get(Platform, platform.id)
-    assert row is not None
+    if row is None:
+        raise RegistrationRemovedError(f"platform {platform.id} is no longer stored")
     learnt = False
     new_origins = _new_frame_origins(row, ctx)
     if new_origins:

@@ -265,8 +265,9 @@ _UNUSED_REQUESTS_SESSION = http.session()
 
 
 class _IdTokenRegistry(JWSRegistry):
-    """What joserfc accepts of an id_token: RS256, any header member, any size the
-    request may have (``MAX_CONTENT_LENGTH``), as platforms send them.
+    """What joserfc accepts of an id_token: RS256, any header member, and any size a
+    form field may have (Flask's ``MAX_FORM_MEMORY_SIZE`` bounds it), as platforms
+    send them.
 
     joserfc's defaults refuse header members it does not know (vendors add their
     own) and payloads over 128 kB (custom claims can be long). ``crit`` and

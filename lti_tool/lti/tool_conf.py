@@ -108,15 +108,17 @@ class RegisteredPlatform:
 #
 # - A change made in this process (admin page, CLI) clears the memo at once, and a read
 #   that a change overtook is not remembered (the local generation below).
-# - Every change also gives the registrations a new shared generation in the cache, when
-#   it is flushed and again once it is committed (a savepoint is not a commit). A launch
+# - Every change also gives the registrations a new shared generation in the cache: a
+#   "pending" one when it is flushed, under which launches trust no copy, and a fresh
+#   one once the transaction has ended (a savepoint is not its end). A launch
 #   reads that generation in the same round trip that spends its state, and trusts a
 #   remembered registration only if it was read under the same generation: a platform or
 #   deployment disabled or removed through the application on any worker is refused at
 #   the next launch everywhere (V7, V13), never recorded. ORM bulk statements on the
 #   registration tables count as changes too.
 # - A login trusts its memo for MEMO_SECONDS, as does a launch for a change made outside
-#   the application (SQL by hand).
+#   the application (SQL by hand), or in the rare case of two changes whose transactions
+#   overlap (the first to end publishes a fresh generation while the second is pending).
 # - Lookups that find nothing are never remembered: a deployment added on the admin page
 #   works at once everywhere.
 MEMO_SECONDS = 5.0
@@ -141,14 +143,14 @@ _CHANGED = "staffroom_registrations_changed"
 def _changed_in(session: Session) -> None:
     """Registrations are being changed in this session's transaction.
 
-    The new generation is published now, before the commit, so that a launch in
-    the moment between the commit and the publication that follows it already
-    distrusts its copies; and again once committed (``_new_generation_on_commit``),
-    so that what launches read and remembered meanwhile is distrusted too.
+    Until it ends, the generation is "pending": launches neither trust nor remember
+    a copy, so none can hold one read before the change while it commits. Once the
+    transaction has ended, committed or rolled back, a fresh generation is published
+    (``_new_generation_when_done``).
     """
     session.info[_CHANGED] = True
     forget_registrations()
-    publish_new_generation()
+    publish_new_generation(pending=True)
 
 
 @sa.event.listens_for(Session, "after_flush")
@@ -167,26 +169,29 @@ def _forget_on_bulk_change(state: ORMExecuteState) -> None:
 
 
 @sa.event.listens_for(Session, "after_commit")
-def _new_generation_on_commit(session: Session) -> None:
-    """Once a change is committed, every worker's remembered registrations are out of date."""
-    if session.in_nested_transaction():  # a savepoint released: nothing is committed yet
+@sa.event.listens_for(Session, "after_rollback")
+def _new_generation_when_done(session: Session) -> None:
+    """Once a change is committed (or abandoned), remembered copies are out of date."""
+    if session.in_nested_transaction():  # a savepoint released or rolled back: not the end
         return
     if session.info.pop(_CHANGED, False):
         forget_registrations()
         publish_new_generation()
 
 
-@sa.event.listens_for(Session, "after_rollback")
-def _nothing_changed_on_rollback(session: Session) -> None:
-    if not session.in_nested_transaction():  # a savepoint rolled back: the rest may commit
-        session.info.pop(_CHANGED, None)
+PENDING = "pending:"
 
 
-def publish_new_generation() -> None:
-    """Tell every worker that the registrations changed (around a commit that changed them)."""
+def publish_new_generation(*, pending: bool = False) -> None:
+    """Tell every worker that the registrations are changing (``pending``) or changed.
+
+    If the cache cannot be reached, the change stands; a generation left pending
+    only keeps launches reading their registration afresh, and other workers'
+    memos lapse within MEMO_SECONDS otherwise.
+    """
     try:
-        get_cache().set(GENERATION_KEY, secrets.token_hex(8))
-    except Exception:  # the change is committed; memos elsewhere lapse within MEMO_SECONDS
+        get_cache().set(GENERATION_KEY, (PENDING if pending else "") + secrets.token_hex(8))
+    except Exception:
         log.warning("could not publish a new registrations generation", exc_info=True)
 
 
@@ -256,18 +261,15 @@ def load_registration(
     was read under the same one, so a launch never trusts a copy that a change on
     any worker has overtaken. Otherwise one query.
     """
+    if generation is not None and generation.startswith(PENDING):
+        return _read_registration(platform_id, deployment_id)  # a change is under way
     key = ("launch", platform_id, deployment_id)
     hit = _remembered(key, generation)
     if hit is not None:
         return hit
     read_under = _local_generation
-    row = db.session.execute(
-        _BY_ID, {"platform_id": platform_id, "deployment_id": deployment_id}
-    ).first()
-    if row is None:
-        return None, None
-    platform, deployment_pk = RegisteredPlatform.of(row[0]), row[1]
-    if platform.active and deployment_pk is not None:
+    platform, deployment_pk = _read_registration(platform_id, deployment_id)
+    if platform is not None and platform.active and deployment_pk is not None:
         if generation is None:
             # None yet (a new cache, or one emptied): start one. Only the worker whose
             # generation it is may tag what it read before with it.
@@ -279,19 +281,24 @@ def load_registration(
     return platform, deployment_pk
 
 
-def registration_is_active(platform_id: int, deployment_pk: int | None) -> bool:
-    """Whether the platform and the deployment (by primary key) exist and are active now."""
+def _read_registration(
+    platform_id: int, deployment_id: str
+) -> tuple[RegisteredPlatform | None, int | None]:
+    row = db.session.execute(
+        _BY_ID, {"platform_id": platform_id, "deployment_id": deployment_id}
+    ).first()
+    if row is None:
+        return None, None
+    return RegisteredPlatform.of(row[0]), row[1]
+
+
+def registration_exists(platform_id: int, deployment_pk: int | None) -> bool:
+    """Whether the platform and the deployment (by primary key) are still stored."""
     return bool(
         db.session.scalar(
             sa.select(sa.func.count())
             .select_from(Deployment)
-            .join(Platform, Platform.id == Deployment.platform_id)
-            .where(
-                Deployment.id == deployment_pk,
-                Platform.id == platform_id,
-                Deployment.active.is_(True),
-                Platform.active.is_(True),
-            )
+            .where(Deployment.id == deployment_pk, Deployment.platform_id == platform_id)
         )
     )
 

@@ -11,7 +11,7 @@ from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from lti_tool.courses.context import remember_course
-from lti_tool.courses.services import record_launch
+from lti_tool.courses.services import RegistrationRemovedError, record_launch
 from lti_tool.courses.views import land
 from lti_tool.extensions import csrf, db
 from lti_tool.lti import keys
@@ -20,7 +20,7 @@ from lti_tool.lti.deep_linking import ResourceLinkItem, accepts_resource_links, 
 from lti_tool.lti.errors import CookiesBlockedError, LaunchError, LtiError
 from lti_tool.lti.launch import begin_login, external_url, validate_launch
 from lti_tool.lti.models import Platform
-from lti_tool.lti.tool_conf import registration_is_active
+from lti_tool.lti.tool_conf import registration_exists
 
 bp = Blueprint("lti", __name__, url_prefix="/lti")
 log = logging.getLogger("lti_tool.lti")
@@ -61,14 +61,16 @@ def launch():
     ctx, platform = validate_launch(request.form.to_dict())
     try:
         ctx, course_ctx = record_launch(ctx, platform)
-    except IntegrityError:
-        # Rows that refer to a registration removed a moment ago, in another worker or
-        # by hand: refuse the launch (nothing was written) instead of failing with a 500.
-        if registration_is_active(platform.id, ctx.deployment_pk):
+    except (IntegrityError, RegistrationRemovedError) as exc:
+        # Rows that would refer to a registration removed a moment ago (by hand, while
+        # a copy of it was remembered): refuse the launch, nothing was written. Any
+        # other failure to write is a fault and stays one.
+        if registration_exists(platform.id, ctx.deployment_pk):
             raise
+        log.warning("lti launch recorded nothing: registration removed meanwhile (%s)", exc)
         raise LaunchError(
-            "V7", "the platform or deployment of this launch was removed or disabled while "
-            "it was being recorded: check it on the tool's admin page",
+            "V7", "the platform or deployment of this launch was removed while it was "
+            "being recorded: check it on the tool's admin page",
             iss=platform.issuer, client_id=platform.client_id,
         ) from None
     log.info(

@@ -82,24 +82,42 @@ def test_a_platform_disabled_by_hand_in_sql_is_refused_by_launches_within_the_me
     assert_refused(lti.launch(), 400, "V7", "no longer registered")
 
 
-def test_a_commit_that_changes_a_registration_publishes_a_new_generation(app, lti):
+def test_a_change_is_pending_until_its_transaction_ends(app, lti):
     assert lti.launch().status_code == 200
     cache = get_cache()
     before = cache.get(tool_conf.GENERATION_KEY)
-    assert before is not None  # the first launch started one
+    assert before is not None
+    assert not before.startswith(tool_conf.PENDING)
     platform = db.session.scalars(sa.select(Platform)).one()
     platform.name = "Renamed, then rolled back"
-    db.session.flush()  # published at once: launches distrust their copies from now on
-    rolled_back = cache.get(tool_conf.GENERATION_KEY)
-    assert rolled_back not in (None, before)
+    db.session.flush()  # from now on, launches trust no remembered copy
+    assert cache.get(tool_conf.GENERATION_KEY).startswith(tool_conf.PENDING)
     db.session.rollback()
+    after_rollback = cache.get(tool_conf.GENERATION_KEY)
+    assert after_rollback not in (None, before)
+    assert not after_rollback.startswith(tool_conf.PENDING)
     db.session.add(Person(platform_id=platform.id, sub="unrelated"))
     db.session.commit()  # a later commit of something else publishes nothing
-    assert cache.get(tool_conf.GENERATION_KEY) == rolled_back
+    assert cache.get(tool_conf.GENERATION_KEY) == after_rollback
     platform = db.session.scalars(sa.select(Platform)).one()
     platform.name = "Renamed"
     db.session.commit()
-    assert cache.get(tool_conf.GENERATION_KEY) not in (None, rolled_back)
+    committed = cache.get(tool_conf.GENERATION_KEY)
+    assert committed not in (None, after_rollback)
+    assert not committed.startswith(tool_conf.PENDING)
+
+
+def test_launches_trust_no_copy_while_a_change_is_pending(lti):
+    assert lti.launch().status_code == 200
+    lti.state = None
+    assert lti.launch().status_code == 200  # remembered now
+    tool_conf.publish_new_generation(pending=True)  # another worker is changing a registration
+    for _ in range(2):
+        lti.state = None
+        lti.start()
+        with count_statements() as statements:
+            assert lti.launch().status_code == 200
+        assert len(registration_reads(statements)) == 1  # read afresh, and not remembered
 
 
 def test_launches_start_a_generation_when_the_cache_has_none(lti):
@@ -170,20 +188,22 @@ def test_a_deployment_added_elsewhere_works_at_once(lti):
     assert lti.login(lti_deployment_id="new-dep").status_code == 302
 
 
-def test_a_savepoint_is_not_the_commit(app, lti, monkeypatch):
+def test_a_savepoint_is_not_the_end_of_the_transaction(app, lti, monkeypatch):
     assert lti.launch().status_code == 200
-    published: list[int] = []
-    monkeypatch.setattr(tool_conf, "publish_new_generation", lambda: published.append(1))
+    published: list[bool] = []
+    monkeypatch.setattr(tool_conf, "publish_new_generation",
+                        lambda pending=False: published.append(pending))
     platform = db.session.scalars(sa.select(Platform)).one()
     with db.session.begin_nested():
         platform.name = "Renamed in a savepoint"
-    assert len(published) == 1  # at the flush; releasing the savepoint commits nothing
+    assert published == [True]  # pending since the flush; releasing a savepoint ends nothing
     with db.session.begin_nested() as savepoint:
         db.session.add(Person(platform_id=platform.id, sub="rolled back"))
         db.session.flush()
         savepoint.rollback()  # must not forget the rename made before it
+    assert published == [True]
     db.session.commit()
-    assert len(published) == 2  # once committed
+    assert published == [True, False]  # fresh once committed
 
 
 def test_a_bulk_statement_on_registrations_counts_as_a_change(app, lti):
@@ -197,22 +217,22 @@ def test_a_bulk_statement_on_registrations_counts_as_a_change(app, lti):
     assert_refused(lti.login(), 400, "L3", "no active platform registration")
 
 
-def test_a_change_is_published_before_and_after_its_commit(app, lti, monkeypatch):
-    """Before: a launch between the commit and the second publication distrusts its copy."""
+def test_a_change_is_pending_before_its_commit_and_fresh_after(app, lti, monkeypatch):
+    """So no launch between the commit and the fresh generation can trust an old copy."""
     assert lti.launch().status_code == 200
-    seen: list[str | None] = []
+    seen: list[tuple[bool, str | None]] = []
 
-    def publish() -> None:
+    def publish(pending: bool = False) -> None:
         # What another connection would read of the platform's name at this moment.
         with db.engine.connect() as other:
-            seen.append(other.execute(sa.select(Platform.name)).scalar())
+            seen.append((pending, other.execute(sa.select(Platform.name)).scalar()))
 
     monkeypatch.setattr(tool_conf, "publish_new_generation", publish)
     platform = db.session.scalars(sa.select(Platform)).one()
     old_name = platform.name
     platform.name = "Renamed"
     db.session.commit()
-    assert seen == [old_name, "Renamed"]
+    assert seen == [(True, old_name), (False, "Renamed")]
 
 
 def test_a_deployment_removed_by_hand_while_remembered_refuses_a_writing_launch(lti):
@@ -223,5 +243,16 @@ def test_a_deployment_removed_by_hand_while_remembered_refuses_a_writing_launch(
     another_worker("DELETE FROM deployment")  # by hand: no new generation
     lti.state = None
     resp = lti.launch(context={"id": "a-new-course", "title": "New course"})  # writes a course
-    assert_refused(resp, 400, "V7", "removed or disabled while it was being recorded")
+    assert_refused(resp, 400, "V7", "removed while it was being recorded")
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Course)) == 1
+
+
+def test_a_platform_removed_by_hand_while_remembered_refuses_a_launch_that_teaches_it(lti):
+    """The launch would record a new framing origin for a platform that is gone."""
+    assert lti.launch().status_code == 200
+    lti.state = None
+    assert lti.launch().status_code == 200  # remembered now
+    another_worker("DELETE FROM platform")  # by hand: no new generation
+    lti.state = None
+    resp = lti.launch(launch_presentation={"return_url": "https://elsewhere.example.test/x"})
+    assert_refused(resp, 400, "V7", "removed while it was being recorded")
