@@ -8,6 +8,7 @@ worker's commit publishes (``tool_conf.publish_new_generation``).
 from __future__ import annotations
 
 import html
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -16,6 +17,7 @@ from lti_tool.courses.models import Course, Person
 from lti_tool.extensions import db
 from lti_tool.lti import tool_conf
 from lti_tool.lti.models import Deployment, Platform
+from tests.conftest import LtiFlow
 from tests.support.sql import count_statements
 
 
@@ -235,24 +237,29 @@ def test_a_change_is_pending_before_its_commit_and_fresh_after(app, lti, monkeyp
     assert seen == [(True, old_name), (False, "Renamed")]
 
 
-def test_a_deployment_removed_by_hand_while_remembered_refuses_a_writing_launch(lti):
-    """Within the memo time a launch may pass its checks; recording it must not be a 500."""
+def launch_after_removal_by_hand(lti: LtiFlow, sql: str, **claims: Any):  # type: ignore[no-untyped-def]
+    """Launch once the registration is remembered and ``sql`` removed it behind its back."""
     assert lti.launch().status_code == 200
     lti.state = None
     assert lti.launch().status_code == 200  # remembered now
-    another_worker("DELETE FROM deployment")  # by hand: no new generation
+    another_worker(sql)  # by hand: no new generation
     lti.state = None
-    resp = lti.launch(context={"id": "a-new-course", "title": "New course"})  # writes a course
+    return lti.launch(**claims)
+
+
+def test_a_deployment_removed_by_hand_while_remembered_refuses_a_writing_launch(lti):
+    """Within the memo time a launch may pass its checks; recording it must not be a 500."""
+    resp = launch_after_removal_by_hand(
+        lti, "DELETE FROM deployment", context={"id": "a-new-course", "title": "New course"}
+    )  # the new course is a write
     assert_refused(resp, 400, "V7", "removed while it was being recorded")
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Course)) == 1
 
 
 def test_a_platform_removed_by_hand_while_remembered_refuses_a_launch_that_teaches_it(lti):
     """The launch would record a new framing origin for a platform that is gone."""
-    assert lti.launch().status_code == 200
-    lti.state = None
-    assert lti.launch().status_code == 200  # remembered now
-    another_worker("DELETE FROM platform")  # by hand: no new generation
-    lti.state = None
-    resp = lti.launch(launch_presentation={"return_url": "https://elsewhere.example.test/x"})
+    resp = launch_after_removal_by_hand(
+        lti, "DELETE FROM platform",
+        launch_presentation={"return_url": "https://elsewhere.example.test/x"},
+    )
     assert_refused(resp, 400, "V7", "removed while it was being recorded")
