@@ -236,20 +236,16 @@ def test_v5_static_key_set_is_used_without_fetching(app, key_server, client):
 
 
 
-def test_v5_key_that_is_not_rsa_is_rejected(app, key_server, client):
-    tp = TestPlatform(issuer="https://ec.example.test", client_id="e", deployment_ids=["1"],
-                      key_server=key_server)
-    not_rsa = {"kty": "EC", "crv": "P-256", "kid": tp.kid, "x": "AAAA", "y": "AAAA"}
-    register(tp, key_set_url=None, key_set={"keys": [not_rsa]})
-    assert_refused(LtiFlow(client, tp).launch(), 401, "V5",
-                   f"the platform key '{tp.kid}' is not a usable RSA key")
-
-
-def test_v5_malformed_rsa_key_is_rejected(app, key_server, client):
+@pytest.mark.parametrize("unusable", [
+    pytest.param(lambda jwk: {"kty": "EC", "crv": "P-256", "kid": jwk["kid"], "x": "AAAA",
+                              "y": "AAAA"}, id="not-rsa"),
+    pytest.param(lambda jwk: {**jwk, "n": "!!!not base64url!!!"}, id="malformed-modulus"),
+    pytest.param(lambda jwk: {k: v for k, v in jwk.items() if k != "e"}, id="no-exponent"),
+])
+def test_v5_unusable_key_is_rejected(app, key_server, client, unusable):
     tp = TestPlatform(issuer="https://bad.example.test", client_id="b", deployment_ids=["1"],
                       key_server=key_server)
-    broken = {**tp.public_jwk("platform", tp.kid), "n": "!!!not base64url!!!"}
-    register(tp, key_set_url=None, key_set={"keys": [broken]})
+    register(tp, key_set_url=None, key_set={"keys": [unusable(tp.public_jwk("platform", tp.kid))]})
     assert_refused(LtiFlow(client, tp).launch(), 401, "V5",
                    f"the platform key '{tp.kid}' is not a usable RSA key")
 
