@@ -180,17 +180,22 @@ def _new_generation_when_done(session: Session) -> None:
 
 
 PENDING = "pending:"
+PENDING_SECONDS = 60
 
 
 def publish_new_generation(*, pending: bool = False) -> None:
     """Tell every worker that the registrations are changing (``pending``) or changed.
 
-    If the cache cannot be reached, the change stands; a generation left pending
-    only keeps launches reading their registration afresh, and other workers'
-    memos lapse within MEMO_SECONDS otherwise.
+    If the cache cannot be reached, the change stands; other workers' memos lapse
+    within MEMO_SECONDS. A pending generation expires after PENDING_SECONDS, so that
+    a process that died inside its transaction does not keep every launch reading
+    its registration afresh for ever.
     """
     try:
-        get_cache().set(GENERATION_KEY, (PENDING if pending else "") + secrets.token_hex(8))
+        if pending:
+            get_cache().set(GENERATION_KEY, PENDING + secrets.token_hex(8), PENDING_SECONDS)
+        else:
+            get_cache().set(GENERATION_KEY, secrets.token_hex(8))
     except Exception:
         log.warning("could not publish a new registrations generation", exc_info=True)
 

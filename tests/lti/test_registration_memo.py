@@ -263,3 +263,17 @@ def test_a_platform_removed_by_hand_while_remembered_refuses_a_launch_that_teach
         launch_presentation={"return_url": "https://elsewhere.example.test/x"},
     )
     assert_refused(resp, 400, "V7", "removed while it was being recorded")
+
+
+def test_a_pending_generation_expires(app, monkeypatch):
+    """A process that died inside its change must not disable the memo for ever."""
+    recorded: list[tuple] = []
+    cache = get_cache()
+    monkeypatch.setattr(cache, "set", lambda *args: recorded.append(args))
+    tool_conf.publish_new_generation(pending=True)
+    tool_conf.publish_new_generation()
+    (pending_key, pending_value, pending_ttl), (key, value) = recorded
+    assert pending_key == key == tool_conf.GENERATION_KEY
+    assert pending_value.startswith(tool_conf.PENDING)
+    assert pending_ttl == tool_conf.PENDING_SECONDS
+    assert not value.startswith(tool_conf.PENDING)
