@@ -17,10 +17,12 @@ from flask import session
 from lti_tool.courses.models import Course, Membership, Person
 from lti_tool.courses.policy import Permission, permissions_for
 from lti_tool.extensions import db
+from lti_tool.lti.models import Deployment, Platform
 from lti_tool.lti.roles import CourseRole, roles_from_names
 from lti_tool.planning.models import Space
 
 SESSION_KEY = "courses"
+PERSON_KEY = "person"  # whose session this is (set by every valid launch)
 MAX_COURSES_IN_SESSION = 20
 
 
@@ -42,8 +44,26 @@ class CourseContext:
         return permission in self.permissions
 
 
+def start_person_session(person_id: int) -> None:
+    """After a valid launch: this browser session now belongs to ``person_id`` alone.
+
+    A shared classroom computer passes from one person to the next in the same LMS
+    (and so in the same partitioned cookie jar): when someone else launches, the
+    previous person's courses, pending deep link and form tokens are dropped, so
+    that a pupil who opens Staffroom after a teacher cannot reach the teacher's
+    courses.
+    """
+    courses = session.get(SESSION_KEY) or {}
+    if any(entry.get("p") != person_id for entry in courses.values()) or (
+        session.get(PERSON_KEY, person_id) != person_id
+    ):
+        session.clear()
+    session[PERSON_KEY] = person_id
+
+
 def remember_course(course_id: int, person_id: int) -> None:
     """Bind this browser session to a person in a course after a valid launch."""
+    start_person_session(person_id)
     courses = dict(session.get(SESSION_KEY, {}))
     courses[str(course_id)] = {"p": person_id, "at": int(time.time())}
     if len(courses) > MAX_COURSES_IN_SESSION:
@@ -54,15 +74,21 @@ def remember_course(course_id: int, person_id: int) -> None:
 
 
 # Built once: every course page runs it, and a reused statement keeps its SQLAlchemy
-# cache key, so no statement is constructed per request.
+# cache key, so no statement is constructed per request. A course is open only while
+# its platform and the deployment it was last launched from are registered and active:
+# disabling either on the admin page ends every session in it at the next request.
 _CONTEXT = (
     sa.select(Membership, Course, Person, Space.id)
     .join(Course, Membership.course_id == Course.id)
     .join(Person, Membership.person_id == Person.id)
+    .join(Platform, Platform.id == Course.platform_id)
+    .join(Deployment, Deployment.id == Course.deployment_id)
     .outerjoin(Space, Space.course_id == Course.id)
     .where(
         Membership.course_id == sa.bindparam("course_id"),
         Membership.person_id == sa.bindparam("person_id"),
+        Platform.active.is_(True),
+        Deployment.active.is_(True),
     )
 )
 

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
-from lti_tool.courses.context import remember_course
+from lti_tool.courses.context import remember_course, start_person_session
 from lti_tool.courses.services import RegistrationRemovedError, record_launch
 from lti_tool.courses.views import land
 from lti_tool.extensions import csrf, db
@@ -82,6 +82,7 @@ def launch():
         ctx.course_id,
         ctx.roles.is_staff,
     )
+    start_person_session(ctx.person_id)
     if ctx.is_deep_linking:
         return _start_deep_linking(ctx)
     if ctx.course_id is None:

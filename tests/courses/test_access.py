@@ -7,8 +7,10 @@ import pytest
 from lti_tool.courses.models import Membership
 from lti_tool.courses.policy import Permission, permissions_for
 from lti_tool.extensions import db
+from lti_tool.lti import registrations
 from lti_tool.lti.roles import STAFF_ROLES, CourseRole
 from tests.conftest import LtiFlow, landed_in
+from tests.support.platform import REMOVE
 
 LIS = "http://purl.imsglobal.org/vocab/lis/v2/"
 
@@ -58,13 +60,48 @@ def test_course_area_requires_a_launch(client, app):
 
 def test_launch_into_one_course_does_not_open_another(lti, client, platform):
     lti.launch()
-    other = LtiFlow(client, platform)
-    other.launch(context={"id": "course-2", "title": "Other"}, sub="someone-else")
-    # The browser now holds both courses, each as its own person.
-    assert client.get("/courses/1/").status_code == 200
-    assert client.get("/courses/2/").status_code == 200
+    assert client.get("/courses/2/").status_code == 401
     fresh = lti.client.application.test_client()
     assert fresh.get("/courses/1/").status_code == 401
+
+
+def test_one_person_keeps_every_course_they_launched_into(lti, client, platform):
+    lti.launch()
+    LtiFlow(client, platform).launch(context={"id": "course-2", "title": "Other"})
+    assert client.get("/courses/1/").status_code == 200
+    assert client.get("/courses/2/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "launch",
+    [
+        {"sub": "pupil-1", "roles": [LIS + "membership#Learner"],
+         "context": {"id": "course-2", "title": "Other"}},
+        {"sub": "teacher-2", "context": {"id": "course-2", "title": "Other"}},
+        {"sub": "teacher-2"},  # the same course
+        {"sub": "pupil-1", "roles": [LIS + "membership#Learner"], "context": REMOVE},
+    ],
+    ids=["pupil-other-course", "teacher-other-course", "teacher-same-course", "no-course"],
+)
+def test_a_launch_by_someone_else_ends_the_previous_persons_session(
+    lti, client, platform, launch
+):
+    """A shared classroom computer: whoever launches next must not inherit the courses,
+    form tokens or pending deep link of the person before them."""
+    lti.launch()
+    assert client.get("/courses/1/").status_code == 200
+    with client.session_transaction() as sess:
+        sess["deep_link"] = {"return_url": "https://lms.example.test/dl"}
+    resp = LtiFlow(client, platform).launch(**launch)
+    assert resp.status_code == 200
+    same_course = "context" not in launch
+    with client.session_transaction() as sess:
+        assert "deep_link" not in sess
+        assert set(sess.get("courses", {})) == ({"1"} if same_course else set()) | (
+            {"2"} if launch.get("context") not in (None, REMOVE) else set()
+        )
+    # The previous person's course is closed, unless the newcomer teaches in it too.
+    assert client.get("/courses/1/").status_code == (200 if same_course else 401)
 
 
 def test_removed_membership_loses_access_at_once(lti):
@@ -113,3 +150,45 @@ def test_security_headers(lti):
     assert resp.headers["X-Content-Type-Options"] == "nosniff"
     assert resp.headers["Cache-Control"] == "no-store"
     assert "X-Frame-Options" not in resp.headers
+
+
+def _platform_row():  # type: ignore[no-untyped-def]
+    from lti_tool.lti.models import Platform
+
+    return db.session.scalars(db.select(Platform)).one()
+
+
+@pytest.mark.parametrize(
+    "close",
+    [
+        lambda: registrations.set_active(_platform_row(), False),
+        lambda: registrations.remove_deployment(_platform_row(), _platform_row().deployments[0]),
+        lambda: _deactivate_deployment(),
+    ],
+    ids=["platform-disabled", "deployment-removed", "deployment-inactive"],
+)
+def test_closing_a_registration_ends_open_sessions_at_once(lti, client, close):
+    """The administrator disables a platform or removes a deployment: teachers who had
+    launched through it lose access at their next request, not when their cookie expires."""
+    lti.launch()
+    assert client.get("/courses/1/").status_code == 200
+    close()
+    db.session.remove()
+    resp = client.get("/courses/1/")
+    assert resp.status_code == 401
+    assert "Open Staffroom from your course" in resp.get_data(as_text=True)
+
+
+def test_reenabling_a_platform_reopens_its_sessions(lti, client):
+    lti.launch()
+    registrations.set_active(_platform_row(), False)
+    assert client.get("/courses/1/").status_code == 401
+    registrations.set_active(_platform_row(), True)
+    assert client.get("/courses/1/").status_code == 200
+
+
+def _deactivate_deployment() -> None:
+    from lti_tool.lti.models import Deployment
+
+    db.session.execute(db.update(Deployment).values(active=False))
+    db.session.commit()
