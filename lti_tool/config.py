@@ -81,6 +81,14 @@ def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
             raise ConfigError(
                 "PUBLIC_BASE_URL must be set to the tool's https:// address in production."
             )
+        if not app.config.get("REDIS_URL"):
+            # Without it, each gunicorn worker would keep its own launch state, nonces and
+            # login attempt counts: launches would fail whenever the login and the launch
+            # reach different workers, and rate limits would count per worker.
+            raise ConfigError(
+                "REDIS_URL must be set in production (for example redis://localhost:6379/0): "
+                "every worker shares launch state, nonces and rate limits through Redis."
+            )
 
 
 def _check_secret_key(app: Flask) -> None:

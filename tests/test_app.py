@@ -18,6 +18,7 @@ def _prod(tmp_path, **overrides):
         "INSTANCE_PATH": str(tmp_path),
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.db",
         "PUBLIC_BASE_URL": "https://staffroom.school.example",
+        "REDIS_URL": "redis://127.0.0.1:6379/15",
     }
     config.update(overrides)
     return config
@@ -45,6 +46,18 @@ def test_production_never_enables_the_practice_lms(tmp_path):
 def test_production_needs_an_https_public_address(tmp_path):
     with pytest.raises(ConfigError, match="PUBLIC_BASE_URL"):
         create_app(_prod(tmp_path, SECRET_KEY="x" * 48, PUBLIC_BASE_URL="http://insecure"))
+
+
+def test_production_needs_a_shared_redis(tmp_path, monkeypatch):
+    """Several workers must share launch state, nonces and login attempt counts."""
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    with pytest.raises(ConfigError, match="REDIS_URL must be set in production"):
+        create_app(_prod(tmp_path, SECRET_KEY="x" * 48, REDIS_URL=""))
+
+
+def test_production_rate_limits_count_in_redis(tmp_path):
+    app = create_app(_prod(tmp_path, SECRET_KEY="x" * 48))
+    assert app.config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/15"
 
 
 def test_development_generates_and_keeps_a_secret(tmp_path, monkeypatch):

@@ -67,7 +67,11 @@ def launch():
         # other failure to write is a fault and stays one.
         if registration_exists(platform.id, ctx.deployment_pk):
             raise
-        log.warning("lti launch recorded nothing: registration removed meanwhile (%s)", exc)
+        # The class name only: the exception's text could carry the launch's values.
+        log.warning(
+            "lti launch recorded nothing: registration removed meanwhile (%s)",
+            exc.__class__.__name__,
+        )
         raise LaunchError(
             "V7", "the platform or deployment of this launch was removed while it was "
             "being recorded: check it on the tool's admin page",

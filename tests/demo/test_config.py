@@ -12,6 +12,7 @@ PRODUCTION = {
     "SECRET_KEY": "x" * 48,
     "PUBLIC_BASE_URL": "https://staffroom.school.example",
     "SQLALCHEMY_DATABASE_URI": "sqlite://",
+    "REDIS_URL": "redis://127.0.0.1:6379/15",
 }
 
 

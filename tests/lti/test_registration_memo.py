@@ -8,8 +8,10 @@ worker's commit publishes (``tool_conf.publish_new_generation``).
 from __future__ import annotations
 
 import html
+import logging
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 from lti_tool.cache import get_cache
@@ -254,6 +256,30 @@ def test_a_deployment_removed_by_hand_while_remembered_refuses_a_writing_launch(
     )  # the new course is a write
     assert_refused(resp, 400, "V7", "removed while it was being recorded")
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Course)) == 1
+
+
+def test_a_refused_recording_logs_no_names_or_emails(lti, caplog):
+    """The failed write's parameters (the newcomer's name and email) stay out of the log."""
+    caplog.set_level(logging.INFO)
+    resp = launch_after_removal_by_hand(
+        lti, "DELETE FROM platform",
+        sub="new-person-1", name="Maria Lopez", email="maria.lopez@school.test",
+    )
+    assert_refused(resp, 400, "V7", "removed while it was being recorded")
+    assert "registration removed meanwhile" in caplog.text
+    assert "maria.lopez@school.test" not in caplog.text
+    assert "Maria Lopez" not in caplog.text
+
+
+def test_database_errors_never_carry_their_values(app):
+    """Tracebacks of database errors (logged on a 500) show the statement, not the values."""
+    insert = sa.insert(Course).values(platform_id=999_999, context_id="x", title="Secret title")
+    with pytest.raises(sa.exc.IntegrityError) as failure:
+        db.session.execute(insert)
+    db.session.rollback()
+    text = str(failure.value)
+    assert "INSERT INTO course" in text
+    assert "Secret title" not in text
 
 
 def test_a_platform_removed_by_hand_while_remembered_refuses_a_launch_that_teaches_it(lti):
