@@ -50,6 +50,7 @@ def init_app(app: Flask) -> None:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         if response.mimetype == "text/html" and not 300 <= response.status_code < 400:
             headers.setdefault("Content-Security-Policy", _csp())
-            # Pages hold course and learner information: never store them in shared caches.
-            headers.setdefault("Cache-Control", "no-store")
+        # Pages, exports and JSON hold course and learner information: no cache may keep
+        # them. Responses that say otherwise (static files, the public key set) keep theirs.
+        headers.setdefault("Cache-Control", "no-store")
         return response

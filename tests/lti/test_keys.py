@@ -12,6 +12,7 @@ from lti_tool.lti.models import ToolKey
 def test_first_key_is_generated_on_first_use_and_published(client):
     resp = client.get("/lti/jwks.json")
     assert resp.status_code == 200
+    assert resp.headers["Cache-Control"] == "public, max-age=300"  # public: platforms cache it
     (jwk,) = resp.get_json()["keys"]
     assert jwk["kty"] == "RSA"
     assert jwk["alg"] == "RS256"

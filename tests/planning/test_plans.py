@@ -249,6 +249,7 @@ def test_markdown_export_of_a_unit_with_its_lessons(ada):
     resp = ada.get(f"{ada.base}/{sid}/plans/{unit}/export.md")
     assert resp.status_code == 200
     assert resp.mimetype == "text/markdown"
+    assert resp.headers["Cache-Control"] == "no-store"  # a plan may name learners
     assert resp.headers["Content-Disposition"] == (
         "attachment; filename=forces-motion-year-7.md"
     )
