@@ -38,7 +38,11 @@ OBJECTIVES_MAX_CHARS = 20_000
 DRAFT_FIELDS = (
     "title", "kind", "starts_on", "ends_on", "course_id", "parent_id", "objectives", "tags", "body",
 )
-DRAFT_KEY = re.compile(r"^(plan-[0-9]{1,12}|new-[a-z_]{1,16})$")
+# A draft belongs to an existing plan ("plan-<id>") or to the new plan of one kind
+# ("new-unit"): at most one draft per plan and per kind for each teacher in a space.
+DRAFT_KEY = re.compile(
+    r"^(plan-[0-9]{1,12}|new-(" + "|".join(re.escape(k.value) for k in PlanKind) + r"))$"
+)
 
 
 # --- spaces ---------------------------------------------------------------------------------

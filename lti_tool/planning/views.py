@@ -336,6 +336,10 @@ def new_plan(space_id: int):
     return _edit_page(form, plan=None, draft=draft)
 
 
+# The query parameters a plan form page reads; any other is not carried into its links.
+_FORM_PAGE_ARGS = ("template", "parent")
+
+
 def _edit_page(form: PlanForm, plan: Plan | None, draft: Any, restored: Any = None,
                conflict: dict[str, Any] | None = None) -> str:
     return render_template(
@@ -350,7 +354,8 @@ def _edit_page(form: PlanForm, plan: Plan | None, draft: Any, restored: Any = No
         body_limit=services.BODY_MAX_CHARS,
         restore_url=url_for(
             request.endpoint or ".space", **(request.view_args or {}),
-            **{**request.args.to_dict(), "draft": "restore"},
+            **{k: v for k, v in request.args.items() if k in _FORM_PAGE_ARGS},
+            draft="restore",
         ),
         nav="plan",
     )

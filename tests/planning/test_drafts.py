@@ -37,6 +37,9 @@ def test_autosave_refuses_what_is_not_a_plan_form(ada, people):
     assert ada.post_json(url, ["not", "an", "object"]).status_code == 400
     assert ada.post_json(url, {"plan_key": "../etc", "data": {}}).status_code == 400
     assert ada.post_json(url, {"plan_key": "plan-999", "data": {}}).status_code == 404
+    # Only the new plan of a real kind: a teacher has at most one such draft per kind.
+    assert ada.post_json(url, {"plan_key": "new-zzzzzz", "data": {}}).status_code == 400
+    assert ada.post_json(url, {"plan_key": "new-unit2", "data": {}}).status_code == 400
     assert ada.post_json(url, {"plan_key": "new-unit", "data": {"body": ["x"]}}).status_code == 400
     assert ada.post_json(url, {"plan_key": "new-unit", "data": {"body": "x" * 200_001}}
                          ).status_code == 400
@@ -107,6 +110,13 @@ def test_discarding_a_draft_removes_it(ada):
     assert "You have unsaved changes" in page(ada.get(new_page))
     restored = page(ada.get(new_page + "&draft=restore"))
     assert 'value="Half a lesson"' in restored
+    # Query parameters the page does not read are not carried into its links (nor crash it).
+    odd = ada.get(new_page + "&space_id=1&_external=1&x=%22%3E")
+    assert odd.status_code == 200
+    assert "draft=restore" in page(odd)
+    assert "space_id=1" not in page(odd)
+    assert "_external" not in page(odd)
+    assert "x=%22" not in page(odd)
     resp = ada.post(f"{ada.base}/{sid}/drafts/discard",
                     {"plan_key": "new-lesson", "template": "builtin:lesson"})
     assert resp.status_code == 303
