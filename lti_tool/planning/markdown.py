@@ -12,14 +12,30 @@ Two layers, because a plan is written by one teacher and read by the others:
    ``http``/``https``/``mailto`` URLs (no ``data:``), and every link gets
    ``rel="noopener noreferrer"``. Should layer 1 ever change behaviour, layer 2
    still holds.
+
+Images (``![alt](url)``) are shown as links to the picture, never loaded: the
+tool loads no asset from outside itself, and a same-origin "image" would make
+every reader's browser request a page of the tool (opening a plan marks its
+mentions seen) without a click.
 """
 
 from __future__ import annotations
 
 import nh3
 from markdown_it import MarkdownIt
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from mdit_py_plugins.tasklists import tasklists_plugin
+
+
+def _image_as_link(self, tokens, idx, options, env):  # type: ignore[no-untyped-def]
+    """``![alt](url)`` -> a link named by its alt text (or its address), never an <img>."""
+    token = tokens[idx]
+    src = str(token.attrGet("src") or "")
+    alt = self.renderInlineAsText(token.children or [], options, env) or src
+    title = token.attrGet("title")
+    title_attr = f' title="{escape(title)}"' if title else ""
+    return f'<a href="{escape(src)}"{title_attr}>{escape(alt)}</a>'
+
 
 _md = (
     MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
@@ -27,17 +43,17 @@ _md = (
     # label=True wraps each checklist box in a <label> with its item text (an accessible name).
     .use(tasklists_plugin, label=True)
 )
+_md.add_render_rule("image", _image_as_link)
 
 ALLOWED_TAGS = frozenset(
     {
         "a", "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
         "ul", "ol", "li", "strong", "em", "s", "del", "code", "pre",
-        "table", "thead", "tbody", "tr", "th", "td", "img", "input", "label",
+        "table", "thead", "tbody", "tr", "th", "td", "input", "label",
     }
 )
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
-    "img": {"src", "alt", "title"},
     "ol": {"start"},
     "ul": {"class"},
     "li": {"class"},

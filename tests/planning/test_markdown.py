@@ -102,3 +102,29 @@ def test_headings_can_be_moved_down_under_a_title_of_their_own():
     assert "<h3>Starter</h3>" in html
     assert "<h6>Deepest</h6>" in html
     assert "<h2>Starter</h2>" in str(render("## Starter"))
+
+
+@pytest.mark.parametrize(
+    ("source", "link"),
+    [
+        ("![the class photo](https://school.example/photo.jpg)",
+         '<a href="https://school.example/photo.jpg" rel="noopener noreferrer">'
+         "the class photo</a>"),
+        # A same-origin "image" would make every reader's browser open that page unasked.
+        ("![x](/courses/1/spaces/1/plans/2)",
+         '<a href="/courses/1/spaces/1/plans/2" rel="noopener noreferrer">x</a>'),
+        ("![](https://school.example/p.png \"Pond\")",
+         '<a href="https://school.example/p.png" title="Pond" rel="noopener noreferrer">'
+         "https://school.example/p.png</a>"),
+    ],
+)
+def test_images_are_links_never_loaded(source, link):
+    html = str(render(source))
+    assert "<img" not in html
+    assert link in html
+
+
+def test_image_alt_text_is_escaped():
+    html = str(render('![<b>"x"</b> & y](https://school.example/p.png)'))
+    assert "<b>" not in html
+    assert "&amp; y</a>" in html
