@@ -21,8 +21,8 @@ def _platform_origins() -> str:
         return ""
 
 
-def _csp() -> str:
-    platforms = _platform_origins()
+def _csp(framed_by_platforms: bool = True) -> str:
+    platforms = _platform_origins() if framed_by_platforms else ""
     return "; ".join(
         [
             "default-src 'self'",
@@ -34,7 +34,8 @@ def _csp() -> str:
             "object-src 'none'",
             "base-uri 'none'",
             f"form-action 'self' {platforms}".strip(),
-            f"frame-ancestors 'self' {platforms}".strip(),
+            f"frame-ancestors 'self' {platforms}".strip() if framed_by_platforms
+            else "frame-ancestors 'none'",
         ]
     )
 
@@ -49,7 +50,9 @@ def init_app(app: Flask) -> None:
         if request.is_secure:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         if response.mimetype == "text/html" and not 300 <= response.status_code < 400:
-            headers.setdefault("Content-Security-Policy", _csp())
+            # The admin pages are never shown inside an LMS (or any) frame.
+            admin = request.path == "/admin" or request.path.startswith("/admin/")
+            headers.setdefault("Content-Security-Policy", _csp(framed_by_platforms=not admin))
         # Pages, exports and JSON hold course and learner information: no cache may keep
         # them. Responses that say otherwise (static files, the public key set) keep theirs.
         headers.setdefault("Cache-Control", "no-store")

@@ -5,13 +5,20 @@ is created on the server with ``flask --app lti_tool admin create``, by someone
 who can already run commands there. The logged-in administrator's id is kept in
 the signed session cookie as ``session["admin_id"]`` and reloaded (and checked
 to be still active) on every admin request.
+
+The cookie also carries a seal: an HMAC, under the app's secret key, of the
+account's id, password hash and ``session_epoch``. Logging out changes the
+epoch and a new password changes the hash, so either ends every session of
+that account, including a copy of the cookie taken before.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 
-from flask import session
+from flask import current_app, session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lti_tool.admin.models import MIN_PASSWORD_LENGTH, AdminUser
@@ -19,6 +26,7 @@ from lti_tool.db import utcnow
 from lti_tool.extensions import db
 
 SESSION_KEY = "admin_id"
+SEAL_KEY = "admin_seal"
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9._@-]{1,80}$")
 # Checked against when the username is unknown, so that a wrong username takes as
 # long as a wrong password and the login does not reveal which accounts exist.
@@ -69,8 +77,15 @@ def set_password(username: str, password: str) -> AdminUser:
         user.set_password(password)
     except ValueError as exc:
         raise AdminAccountError(str(exc)) from exc
+    user.session_epoch += 1  # every session of the old password ends
     db.session.commit()
     return user
+
+
+def _seal(user: AdminUser) -> str:
+    message = f"{user.id}:{user.session_epoch}:{user.password_hash}".encode()
+    key = ("staffroom-admin-session:" + current_app.secret_key).encode()  # type: ignore[operator]
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
 def authenticate(username: str, password: str) -> AdminUser | None:
@@ -91,12 +106,19 @@ def log_in(user: AdminUser) -> None:
     login form's CSRF token keeps anyone from logging a browser into their account.
     """
     session[SESSION_KEY] = user.id
+    session[SEAL_KEY] = _seal(user)
     user.last_login_at = utcnow()
     db.session.commit()
 
 
 def log_out() -> None:
+    """End this administrator's sessions, in this browser and in any other."""
+    user = current_admin()
+    if user is not None:
+        user.session_epoch += 1
+        db.session.commit()
     session.pop(SESSION_KEY, None)
+    session.pop(SEAL_KEY, None)
 
 
 def current_admin() -> AdminUser | None:
@@ -105,8 +127,15 @@ def current_admin() -> AdminUser | None:
     if not isinstance(admin_id, int):
         return None
     user = db.session.get(AdminUser, admin_id)
-    if user is None or not user.active:
+    seal = session.get(SEAL_KEY)
+    if (
+        user is None
+        or not user.active
+        or not isinstance(seal, str)
+        or not hmac.compare_digest(seal, _seal(user))
+    ):
         session.pop(SESSION_KEY, None)
+        session.pop(SEAL_KEY, None)
         return None
     return user
 

@@ -92,6 +92,61 @@ def test_login_then_every_page_opens_and_logout_ends_the_session(browser, admin_
     assert browser.get("/admin/").status_code == 303
 
 
+def _session_cookie(browser):  # type: ignore[no-untyped-def]
+    cookie = browser.client.get_cookie("staffroom_session", domain="tool.example.org")
+    assert cookie is not None
+    return cookie
+
+
+def test_logout_ends_a_copy_of_the_session_cookie_too(app, browser, admin_user):
+    """A cookie copied before the logout (a shared computer, a proxy log) opens nothing."""
+    browser.login()
+    copied = _session_cookie(browser)
+    assert browser.post("/admin/logout").status_code == 303
+    other = AdminBrowser(app.test_client())
+    other.client.set_cookie(copied.key, copied.value, domain=copied.domain, path=copied.path)
+    assert other.get("/admin/").status_code == 303
+
+
+def test_logout_ends_the_accounts_sessions_in_other_browsers(app, browser, admin_user):
+    elsewhere = AdminBrowser(app.test_client())
+    elsewhere.login()
+    browser.login()
+    browser.post("/admin/logout")
+    assert elsewhere.get("/admin/").status_code == 303
+
+
+def test_a_new_password_ends_every_existing_session(browser, admin_user):
+    browser.login()
+    assert browser.get("/admin/").status_code == 200
+    auth.set_password("admin", PASSWORD + " changed")
+    assert browser.get("/admin/").status_code == 303
+    assert browser.login(password=PASSWORD + " changed").status_code == 303
+    assert browser.get("/admin/").status_code == 200
+
+
+def test_an_admin_id_without_its_seal_opens_nothing(browser, admin_user):
+    """Only a login seals a session: a session that merely names the account is refused."""
+    with browser.client.session_transaction() as session:
+        session["admin_id"] = admin_user.id
+    assert browser.get("/admin/").status_code == 303
+    with browser.client.session_transaction() as session:
+        session["admin_id"] = admin_user.id
+        session["admin_seal"] = "0" * 64
+    assert browser.get("/admin/").status_code == 303
+
+
+def test_admin_pages_are_never_framed(app, admin, platform):
+    """Even by a registered LMS, which may frame the teachers' pages."""
+    signed_out = AdminBrowser(app.test_client()).get("/admin/login")
+    for resp in [signed_out, *(admin.get(url) for url in ("/admin/", "/admin/setup"))]:
+        assert resp.status_code == 200
+        csp = resp.headers["Content-Security-Policy"]
+        url = resp.request.path
+        assert "frame-ancestors 'none'" in csp, (url, csp)
+        assert "lms.example.test" not in csp
+
+
 def test_login_returns_to_the_page_asked_for(browser, admin_user):
     resp = browser.login(url="/admin/login?next=/admin/keys")
     assert resp.headers["Location"].endswith("/admin/keys")
