@@ -6,7 +6,6 @@ import time
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -20,18 +19,14 @@ from lti_tool.extensions import db
 from lti_tool.lti.context import LaunchContext
 from lti_tool.lti.models import Platform
 from lti_tool.lti.tool_conf import RegisteredPlatform
+from lti_tool.lti.urls import web_origin
 from lti_tool.planning.models import Space
 
 FRAME_ANCESTORS_CACHE_KEY = "frame-ancestors"
 
 
 def _origin(url: str | None) -> str | None:
-    if not url:
-        return None
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        return None
-    return f"{parts.scheme}://{parts.netloc}"
+    return web_origin(url)
 
 
 # INSERT … ON CONFLICT statements, built once per (dialect, table, updated columns) and
@@ -271,7 +266,9 @@ def frame_ancestors() -> list[str]:
         origins: set[str] = set()
         for platform in db.session.scalars(db.select(Platform).filter_by(active=True)):
             origins |= platform.origins()
-        result = sorted(origins)
+        # CSP host sources cannot name an IPv6 address ([::1]): browsers reject the
+        # whole directive's entry with an error, so such origins are left out.
+        result = sorted(o for o in origins if "[" not in o)
         cache.set(FRAME_ANCESTORS_CACHE_KEY, result, 60)
     _frame_ancestors_memo = (time.monotonic() + FRAME_ANCESTORS_MEMO_SECONDS, result)
     return result

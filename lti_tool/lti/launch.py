@@ -63,6 +63,7 @@ from lti_tool.lti.tool_conf import (
     GENERATION_KEY,
     DatabaseToolConf,
     RegisteredPlatform,
+    count_active_registrations,
     find_registration,
     load_registration,
 )
@@ -183,6 +184,17 @@ class StaffroomOIDCLogin(FlaskOIDCLogin):
         iss, client_id = params["iss"], params.get("client_id") or None
         deployment_id = params.get("lti_deployment_id")
         platform, deployment_pk = find_registration(iss, client_id, deployment_id)
+        if platform is None and not client_id and count_active_registrations(iss) > 1:
+            raise LoginError(
+                "L3",
+                f"several platform registrations have issuer '{iss}', and this login "
+                "initiation names no client_id"
+                + (f" and no deployment id that only one of them has ('{deployment_id}')"
+                   if deployment_id else " and no deployment id")
+                + ": set the LMS to send client_id (LTI 1.3 login initiation), or add the "
+                "deployment id to the right registration on the admin page",
+                iss=iss,
+            )
         if platform is None:
             what = f"issuer '{iss}'" + (f" with client_id '{client_id}'" if client_id else "")
             raise LoginError(

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lti_tool.db import utcnow
 from lti_tool.extensions import db
+from lti_tool.lti.urls import web_origin
 
 
 class Platform(db.Model):
@@ -55,7 +55,8 @@ class Platform(db.Model):
     def origins(self) -> set[str]:
         """Every origin this platform is known to frame the tool from."""
         found = {_origin(self.issuer), _origin(self.auth_login_url)}
-        found.update(self.frame_origins or [])
+        # Stored before origins were checked strictly: only well-formed ones count.
+        found.update(_origin(o) for o in self.frame_origins or [])
         return {o for o in found if o}
 
 
@@ -106,9 +107,4 @@ class ToolKey(db.Model):
 
 
 def _origin(url: str | None) -> str | None:
-    if not url:
-        return None
-    parts = urlsplit(url)
-    if not parts.scheme or not parts.netloc:
-        return None
-    return f"{parts.scheme}://{parts.netloc}"
+    return web_origin(url)

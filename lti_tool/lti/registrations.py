@@ -19,6 +19,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
+from joserfc.errors import JoseError
+from joserfc.jwk import RSAKey
 from sqlalchemy.exc import IntegrityError
 
 from lti_tool.courses.models import Course, Membership, Person
@@ -27,6 +29,7 @@ from lti_tool.extensions import db
 from lti_tool.lti.errors import ServiceError
 from lti_tool.lti.keysets import fetch_key_set
 from lti_tool.lti.models import Deployment, Platform
+from lti_tool.lti.urls import has_unsafe_characters, host_problem
 
 # Column sizes of the platform and deployment tables (lti_tool/lti/models.py).
 MAX_LENGTHS = {
@@ -162,15 +165,25 @@ def _url_problem(name: str, url: str, example: str = "https://lms.example.edu/â€
     """Why this URL cannot be a platform endpoint, or None when it can."""
     subject = FIELD_SUBJECTS[name]
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    if parts.scheme not in ("http", "https") or not parts.netloc:
         return f"{subject} must be an absolute URL such as {example}"
-    if parts.scheme != "https" and not _is_loopback(parts.hostname):
+    if has_unsafe_characters(url):
+        return (
+            f"{subject} must not contain spaces, quotes or the characters < > {{ }} | \\ ^ ` "
+            f"(for example {example})"
+        )
+    problem = host_problem(parts)
+    if problem:
+        return f"{subject} {problem}: write it as {example}"
+    if parts.scheme != "https" and not _is_loopback(parts.hostname or ""):
         return (
             f"{subject} must start with https:// (plain http:// is only allowed for "
             "127.0.0.1, localhost or ::1, in development)"
         )
-    if parts.fragment:
+    if parts.fragment or url.endswith("#"):
         return f"{subject} must not contain a # fragment"
+    if name == "issuer" and (parts.query or url.endswith("?")):
+        return f"{subject} must not contain a ? query (OpenID Connect issuers have none)"
     return None
 
 
@@ -187,7 +200,36 @@ def _parse_key_set(value: dict[str, Any] | str | None) -> tuple[dict[str, Any] |
         return None, 'the key set must be a JWK Set: a JSON object with a "keys" list'
     if not value["keys"] or not all(isinstance(k, dict) and k.get("kty") for k in value["keys"]):
         return None, 'the key set must list at least one key, each a JSON object with a "kty"'
+    for number, key in enumerate(value["keys"], start=1):
+        name = f"key {number}" + (f" ('{key['kid']}')" if key.get("kid") else "")
+        private = sorted(PRIVATE_KEY_MEMBERS & key.keys())
+        if private:
+            return None, (
+                f"{name} contains private key material ({', '.join(private)}): paste only "
+                "the platform's public keys, and replace that key pair, which is no longer secret"
+            )
+        if key.get("kty") == "RSA" and not _is_rsa_public_key(key):
+            return None, f"{name} is not a valid RSA public key (check its \"n\" and \"e\")"
+    if not any(key.get("kty") == "RSA" for key in value["keys"]):
+        return None, "the key set has no RSA key: LTI 1.3 platforms sign with RSA (RS256)"
     return value, None
+
+
+# JWK members that only a private (or symmetric) key has (RFC 7518, section 6).
+PRIVATE_KEY_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
+
+
+def _is_rsa_public_key(key: dict[str, Any]) -> bool:
+    try:
+        RSAKey.import_key({"kty": "RSA", "n": key.get("n"), "e": key.get("e")})
+    except (JoseError, ValueError, TypeError):
+        return False
+    return True
+
+
+def _registration_differing_by_a_slash(issuer: str, client_id: str) -> Platform | None:
+    other = issuer[:-1] if issuer.endswith("/") else issuer + "/"
+    return find_registration(other, client_id)
 
 
 def _duplicate_message(client_id: str, issuer: str) -> str:
@@ -223,10 +265,15 @@ def _validate(
             if problem:
                 errors[name] = [problem]
 
-    key_set, key_set_problem = _parse_key_set(data.key_set)
+    key_set_given = not (
+        data.key_set is None or (isinstance(data.key_set, str) and not data.key_set.strip())
+    )
+    key_set, key_set_problem = (None, None) if values["key_set_url"] and key_set_given else (
+        _parse_key_set(data.key_set)
+    )
     if key_set_problem:
         errors["key_set"] = [key_set_problem]
-    if values["key_set_url"] and key_set is not None:
+    if values["key_set_url"] and key_set_given:
         errors.setdefault("key_set", []).append(
             "give either a key set URL or a key set, not both"
         )
@@ -242,6 +289,16 @@ def _validate(
             errors.setdefault("client_id", []).append(
                 _duplicate_message(values["client_id"], values["issuer"])
             )
+        else:
+            # The issuer is matched exactly, so "https://lms.example/" would never see a
+            # launch that "https://lms.example" receives: almost always a typing slip.
+            twin = _registration_differing_by_a_slash(values["issuer"], values["client_id"])
+            if twin is not None and (existing is None or twin.id != existing.id):
+                errors.setdefault("issuer", []).append(
+                    f"this client_id is already registered for issuer '{twin.issuer}', which "
+                    "differs only by a final slash; the LMS sends one exact issuer: "
+                    "correct that registration instead"
+                )
 
     url_changed = existing is None or existing.key_set_url != values["key_set_url"]
     if check_key_set and values["key_set_url"] and "key_set_url" not in errors and url_changed:

@@ -47,9 +47,10 @@ _BY_ISSUER_AND_CLIENT = _registration_query(
     Platform.client_id == sa.bindparam("client_id"),
     Platform.active.is_(True),
 )
+# Canvas Cloud has one issuer for every school: an issuer may have many registrations.
 _BY_ISSUER = _registration_query(
     Platform.issuer == sa.bindparam("issuer"), Platform.active.is_(True)
-).limit(2)
+).order_by(Platform.id)
 _BY_ID = _registration_query(Platform.id == sa.bindparam("platform_id"))
 _DEPLOYMENT = sa.select(Deployment).where(
     Deployment.platform_id == sa.bindparam("platform_id"),
@@ -228,7 +229,8 @@ def find_registration(
     """The active registration for issuer + client_id, and its active deployment's id.
 
     Without a client_id (older platforms omit it from the login initiation), the
-    issuer alone is used only when exactly one active registration has it. The
+    issuer decides when exactly one active registration has it; when several do,
+    the one that has the given deployment id, if only one has it. The
     deployment id is ``None`` when the platform has no active deployment with
     ``deployment_id`` (or none was given). One query, or none when remembered.
     """
@@ -241,6 +243,8 @@ def find_registration(
     rows = db.session.execute(
         _BY_ISSUER_AND_CLIENT if client_id else _BY_ISSUER, params
     ).all()
+    if len(rows) > 1 and deployment_id:
+        rows = [row for row in rows if row[1] is not None]
     if len(rows) != 1:
         return None, None
     row, deployment_pk = rows[0]
@@ -248,6 +252,15 @@ def find_registration(
     if deployment_id and deployment_pk is not None:
         _remember(key, platform, deployment_pk, read_under=read_under)
     return platform, deployment_pk if deployment_id else None
+
+
+def count_active_registrations(issuer: str) -> int:
+    """How many active registrations have this issuer (for a login's error message)."""
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(Platform).where(
+            Platform.issuer == issuer, Platform.active.is_(True)
+        )
+    ) or 0
 
 
 def find_platform(issuer: str, client_id: str | None) -> RegisteredPlatform | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from joserfc.jwk import RSAKey
 
 from lti_tool.cache import get_cache
 from lti_tool.courses.services import FRAME_ANCESTORS_CACHE_KEY
@@ -11,6 +12,8 @@ from lti_tool.lti import registrations
 from lti_tool.lti.models import Platform
 from lti_tool.lti.registrations import PlatformData, RegistrationError
 from tests.admin.conftest import new_test_platform
+
+PUBLIC_JWK = RSAKey.generate_key(2048).as_dict(private=False)
 
 
 def _data(tp, **overrides) -> PlatformData:  # type: ignore[no-untyped-def]
@@ -40,6 +43,83 @@ def test_plain_http_is_refused_elsewhere(app, key_server, host):
     with pytest.raises(RegistrationError) as caught:
         registrations.create_platform(_data(tp, auth_login_url=f"http://{host}/auth"), ["1"])
     assert list(caught.value.errors) == ["auth_login_url"]
+
+
+@pytest.mark.parametrize(
+    ("field", "url", "message"),
+    [
+        ("issuer", "https://a.example *", "must not contain spaces"),
+        ("issuer", "https://exa mple.com", "must not contain spaces"),
+        ("issuer", "https://user:pw@school.example", "user name or password"),
+        ("issuer", "https://school.example:99999", "port"),
+        ("issuer", "https://school.example/path?x=1", "must not contain a ? query"),
+        ("issuer", "https://*.school.example", "host name that is not valid"),
+        ("issuer", "https://school.example#x", "# fragment"),
+        ("issuer", "canvas.instructure.com", "absolute URL"),
+        ("auth_login_url", "https://lms.example/auth\"<script>", "must not contain spaces"),
+        ("auth_audience", "not a url", "absolute URL"),
+        ("auth_login_url", "https://lms_example/auth", "host name that is not valid"),
+        ("auth_token_url", "https://:443/token", "no host name"),
+        ("key_set_url", "https://lms.example:0x50/jwks", "port"),
+    ],
+)
+def test_malformed_urls_are_refused_with_a_message_naming_the_field(
+    app, key_server, field, url, message
+):
+    """Platform URLs end up in every page's Content-Security-Policy: they must be plain."""
+    tp = new_test_platform(key_server)
+    with pytest.raises(RegistrationError) as caught:
+        registrations.create_platform(_data(tp, **{field: url}), ["1"], check_key_set=False)
+    assert list(caught.value.errors) == [field]
+    assert message in caught.value.errors[field][0]
+    assert db.session.scalar(db.select(db.func.count(Platform.id))) == 0
+
+
+def test_an_issuer_that_differs_by_a_final_slash_is_refused_as_a_duplicate(app, key_server):
+    tp = new_test_platform(key_server)
+    registrations.create_platform(_data(tp), ["1"])
+    with pytest.raises(RegistrationError) as caught:
+        registrations.create_platform(_data(tp, issuer=tp.issuer + "/"), ["1"])
+    assert "differs only by a final slash" in caught.value.errors["issuer"][0]
+    other = registrations.create_platform(
+        _data(tp, issuer=tp.issuer + "/", client_id="another-client"), ["1"]
+    )
+    assert other.issuer == tp.issuer + "/"  # another client_id: a registration of its own
+
+
+@pytest.mark.parametrize(
+    ("key_set", "message"),
+    [
+        ({"keys": [{"kty": "RSA", "n": "abc", "e": "AQAB", "d": "secret"}]},
+         "contains private key material (d)"),
+        ({"keys": [{"kty": "RSA", "kid": "k1", "n": "abc", "e": "AQAB"}]},
+         "key 1 ('k1') is not a valid RSA public key"),
+        ({"keys": [{"kty": "oct", "k": "c2VjcmV0"}]}, "private key material (k)"),
+        ({"keys": [{"kty": "EC", "crv": "P-256", "x": "AA", "y": "AA"}]}, "has no RSA key"),
+    ],
+)
+def test_a_pasted_key_set_must_hold_valid_public_rsa_keys(app, key_server, key_set, message):
+    tp = new_test_platform(key_server)
+    with pytest.raises(RegistrationError) as caught:
+        registrations.create_platform(_data(tp, key_set_url="", key_set=key_set), ["1"])
+    assert message in caught.value.errors["key_set"][0]
+    assert db.session.scalar(db.select(db.func.count(Platform.id))) == 0
+
+
+def test_only_well_formed_origins_reach_the_frame_ancestors(app, key_server):
+    """Origins stored before they were checked strictly (or learnt from launches) are
+    filtered: nothing but scheme://host[:port] goes into the policy."""
+    from lti_tool.courses.services import frame_ancestors, invalidate_frame_ancestors
+
+    tp = new_test_platform(key_server)
+    platform = registrations.create_platform(_data(tp), ["1"])
+    platform.frame_origins = ["https://ok.school.example", "https://a.example *", "*",
+                              "https://x.example 'unsafe-inline'", "https://[::1]:8443"]
+    db.session.commit()
+    invalidate_frame_ancestors()
+    allowed = frame_ancestors()
+    assert "https://ok.school.example" in allowed
+    assert all(" " not in o and "*" not in o and "'" not in o and "[" not in o for o in allowed)
 
 
 def test_every_problem_is_reported_at_once(app, key_server):
@@ -111,7 +191,7 @@ PYLTI1P3_CONFIG = {
             "auth_token_url": "https://sso.canvaslms.com/login/oauth2/token",
             "auth_audience": None,
             "key_set_url": None,
-            "key_set": {"keys": [{"kty": "RSA", "kid": "k1", "n": "abc", "e": "AQAB"}]},
+            "key_set": {"keys": [{**PUBLIC_JWK, "kid": "k1"}]},
             "deployment_ids": ["2:aa", "3:bb"],
         },
     ],

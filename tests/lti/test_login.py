@@ -40,11 +40,29 @@ def test_l3_issuer_alone_when_exactly_one_registration(lti):
     assert parse_auth_redirect(resp.headers["Location"])["client_id"] == "client-abc"
 
 
-def test_l3_issuer_alone_is_ambiguous_with_two_registrations(lti, key_server):
+def test_l3_issuer_alone_with_two_registrations_is_decided_by_the_deployment_id(lti, key_server):
     register(TestPlatform(issuer=lti.tp.issuer, client_id="second-client",
                           deployment_ids=["d2"], key_server=key_server))
-    resp = lti.login(client_id=None)
-    assert_refused(resp, 400, "L3", "no active platform registration")
+    resp = lti.login(client_id=None)  # with the first registration's deployment id
+    assert resp.status_code == 302
+    assert parse_auth_redirect(resp.headers["Location"])["client_id"] == "client-abc"
+    resp = lti.login(client_id=None, lti_deployment_id="d2")
+    assert parse_auth_redirect(resp.headers["Location"])["client_id"] == "second-client"
+
+
+@pytest.mark.parametrize("deployment_id", [None, "shared"], ids=["no-deployment", "both-have-it"])
+def test_l3_issuer_alone_is_ambiguous_when_nothing_decides(lti, key_server, deployment_id):
+    register(TestPlatform(issuer=lti.tp.issuer, client_id="second-client",
+                          deployment_ids=["shared"], key_server=key_server))
+    from lti_tool.extensions import db
+    from lti_tool.lti import registrations
+    from lti_tool.lti.models import Platform
+
+    first = db.session.scalars(db.select(Platform).filter_by(client_id="client-abc")).one()
+    registrations.add_deployment(first, "shared")
+    resp = lti.login(client_id=None, lti_deployment_id=deployment_id)
+    assert_refused(resp, 400, "L3", "several platform registrations have issuer")
+    assert "names no client_id" in resp.get_data(as_text=True)
 
 
 def test_l3_same_issuer_two_client_ids_each_found(lti, key_server):
