@@ -22,7 +22,7 @@ from lti_tool.admin import auth
 from lti_tool.admin.models import MIN_PASSWORD_LENGTH
 from lti_tool.extensions import db
 from lti_tool.lti import keys, registrations
-from lti_tool.lti.models import Platform, ToolKey
+from lti_tool.lti.models import Platform, ToolKey, default_platform_name
 from lti_tool.lti.registrations import PlatformData, RegistrationError
 
 admin_cli = AppGroup("admin", help="Administrator accounts of the configuration page.")
@@ -141,7 +141,8 @@ def _read_json(path: str, what: str) -> Any:
 
 
 @platform_cli.command("add")
-@click.option("--name", required=True, help="A name you recognise, e.g. 'Northwind Canvas'.")
+@click.option("--name", help="A name you recognise, e.g. 'Northwind Canvas' "
+              "(default: the issuer's host and the client ID).")
 @click.option("--issuer", required=True, help="The platform's issuer (iss), e.g. "
               "https://canvas.instructure.com or the Moodle site URL.")
 @click.option("--client-id", required=True, help="The client ID the LMS gave Staffroom.")
@@ -155,7 +156,7 @@ def _read_json(path: str, what: str) -> Any:
               help="A deployment ID of this registration; repeat for several.")
 @click.option("--no-check", is_flag=True, help=NO_CHECK_HELP)
 def platform_add(
-    name: str,
+    name: str | None,
     issuer: str,
     client_id: str,
     auth_login_url: str,
@@ -169,7 +170,7 @@ def platform_add(
     """Register an LMS platform with its deployments."""
     key_set = _read_json(key_set_file, "the key set file") if key_set_file else None
     data = PlatformData(
-        name=name,
+        name=name or default_platform_name(issuer.strip(), client_id.strip()),
         issuer=issuer,
         client_id=client_id,
         auth_login_url=auth_login_url,
@@ -189,6 +190,96 @@ def platform_add(
         + ", ".join(d.deployment_id for d in platform.deployments)
         + "."
     )
+
+
+@platform_cli.command("edit")
+@click.option("--issuer", required=True, help="The registration's current issuer.")
+@click.option("--client-id", required=True, help="The registration's current client ID.")
+@click.option("--name", help="A new name.")
+@click.option("--new-issuer", help="A new issuer (iss).")
+@click.option("--new-client-id", help="A new client ID.")
+@click.option("--auth-login-url", help="A new OIDC authentication URL.")
+@click.option("--auth-token-url", help="A new access token URL.")
+@click.option("--auth-audience", help="A new token audience ('' to use the token URL).")
+@click.option("--key-set-url", help="A new key set (JWKS) URL; replaces a static key set.")
+@click.option("--key-set-file", type=click.Path(dir_okay=False),
+              help="A file holding the LMS's JWK Set; replaces the key set URL.")
+@click.option("--no-check", is_flag=True, help=NO_CHECK_HELP)
+def platform_edit(
+    issuer: str,
+    client_id: str,
+    name: str | None,
+    new_issuer: str | None,
+    new_client_id: str | None,
+    auth_login_url: str | None,
+    auth_token_url: str | None,
+    auth_audience: str | None,
+    key_set_url: str | None,
+    key_set_file: str | None,
+    no_check: bool,
+) -> None:
+    """Change a registration's settings (what is not given stays as it is)."""
+    platform = _registration_or_fail(issuer, client_id)
+    current = PlatformData.from_platform(platform)
+    key_set: Any = current.key_set
+    if key_set_file:
+        key_set = _read_json(key_set_file, "the key set file")
+        key_set_url = ""
+    elif key_set_url:
+        key_set = None
+    data = PlatformData(
+        name=current.name if name is None else name,
+        issuer=new_issuer or current.issuer,
+        client_id=new_client_id or current.client_id,
+        auth_login_url=auth_login_url or current.auth_login_url,
+        auth_token_url=auth_token_url or current.auth_token_url,
+        auth_audience=current.auth_audience if auth_audience is None else auth_audience,
+        key_set_url=current.key_set_url if key_set_url is None else key_set_url,
+        key_set=key_set,
+    )
+    try:
+        registrations.update_platform(platform, data, check_key_set=not no_check)
+    except RegistrationError as exc:
+        db.session.rollback()
+        _fail_registration(exc, "Nothing was changed")
+    click.echo(f"Updated {platform.label}.")
+
+
+@platform_cli.command("add-deployment")
+@click.option("--issuer", required=True)
+@click.option("--client-id", required=True)
+@click.option("--deployment-id", required=True, help="The deployment ID the LMS sends.")
+@click.option("--label", help="A name for this install, e.g. 'Science department'.")
+def platform_add_deployment(
+    issuer: str, client_id: str, deployment_id: str, label: str | None
+) -> None:
+    """Accept launches from one more deployment (install) of the tool."""
+    platform = _registration_or_fail(issuer, client_id)
+    try:
+        deployment = registrations.add_deployment(platform, deployment_id, label)
+    except RegistrationError as exc:
+        _fail_registration(exc, "The deployment was not added")
+    click.echo(f"Added deployment {deployment.deployment_id} to {platform.label}.")
+
+
+@platform_cli.command("remove-deployment")
+@click.option("--issuer", required=True)
+@click.option("--client-id", required=True)
+@click.option("--deployment-id", required=True)
+def platform_remove_deployment(issuer: str, client_id: str, deployment_id: str) -> None:
+    """Stop accepting launches from a deployment (its courses keep their data)."""
+    platform = _registration_or_fail(issuer, client_id)
+    deployment = next(
+        (d for d in platform.deployments if d.deployment_id == deployment_id.strip()), None
+    )
+    if deployment is None:
+        _fail(
+            f"{platform.label} has no deployment '{deployment_id.strip()}'. Its deployments: "
+            + (", ".join(d.deployment_id for d in platform.deployments) or "none")
+            + "."
+        )
+    registrations.remove_deployment(platform, deployment)
+    click.echo(f"Removed deployment {deployment_id.strip()} from {platform.label}.")
 
 
 @platform_cli.command("list")

@@ -276,9 +276,77 @@ def test_platform_disable_enable_delete(runner, platform, lti):
     assert _platforms() == []
 
 
+def test_platform_add_as_the_issue_writes_it_needs_no_name(runner, tp, key_server):
+    """The command of the set-up documentation: every option but --name."""
+    result = runner.invoke(args=[
+        "platform", "add", "--issuer", tp.issuer, "--client-id", tp.client_id,
+        "--auth-login-url", tp.auth_login_url, "--auth-token-url", tp.auth_token_url,
+        "--key-set-url", tp.key_set_url, "--deployment-id", "7",
+    ])
+    assert result.exit_code == 0, result.output
+    [stored] = _platforms()
+    assert stored.name == "moodle.school.test (Ab12Cd34Ef56Gh7)"
+    assert "Registered https://moodle.school.test (client_id Ab12Cd34Ef56Gh7)" in result.output
+
+
+def test_platform_edit_changes_only_what_is_given(runner, tp, key_server, tmp_path):
+    assert runner.invoke(args=_add_args(tp, "--key-set-url", tp.key_set_url,
+                                        "--deployment-id", "7")).exit_code == 0
+    ident = ["--issuer", tp.issuer, "--client-id", tp.client_id]
+    result = runner.invoke(args=["platform", "edit", *ident, "--name", "Moodle (new site)",
+                                 "--auth-login-url", "https://moodle.school.test/auth2"])
+    assert result.exit_code == 0, result.output
+    assert "Updated Moodle (new site)" in result.output
+    [stored] = _platforms()
+    assert stored.auth_login_url == "https://moodle.school.test/auth2"
+    assert stored.auth_token_url == tp.auth_token_url
+    assert stored.key_set_url == tp.key_set_url
+
+    jwks = {"keys": [tp.public_jwk(tp.key_name, tp.kid)]}
+    key_file = tmp_path / "jwks.json"
+    key_file.write_text(json.dumps(jwks))
+    result = runner.invoke(args=["platform", "edit", *ident, "--key-set-file", str(key_file)])
+    assert result.exit_code == 0, result.output
+    [stored] = _platforms()
+    assert stored.key_set_url is None
+    assert stored.key_set == jwks
+
+    refused = runner.invoke(args=["platform", "edit", *ident, "--auth-token-url", "http://x.test/t"])
+    assert refused.exit_code == 1
+    assert "Nothing was changed" in refused.output
+    assert "must start with https://" in refused.output
+    assert _platforms()[0].auth_token_url == tp.auth_token_url
+
+
+def test_platform_add_and_remove_deployment(runner, platform, lti):
+    ident = ["--issuer", platform.issuer, "--client-id", platform.client_id]
+    assert lti.login(lti_deployment_id="science").status_code == 400  # L4
+    result = runner.invoke(args=["platform", "add-deployment", *ident,
+                                 "--deployment-id", "science", "--label", "Science"])
+    assert result.exit_code == 0, result.output
+    assert "Added deployment science to Test LMS" in result.output
+    assert lti.login(lti_deployment_id="science").status_code == 302
+
+    again = runner.invoke(args=["platform", "add-deployment", *ident, "--deployment-id", "science"])
+    assert again.exit_code == 1
+    assert "already part of this registration" in again.output
+
+    result = runner.invoke(args=["platform", "remove-deployment", *ident,
+                                 "--deployment-id", "science"])
+    assert result.exit_code == 0, result.output
+    assert lti.login(lti_deployment_id="science").status_code == 400
+    missing = runner.invoke(args=["platform", "remove-deployment", *ident,
+                                  "--deployment-id", "science"])
+    assert missing.exit_code == 1
+    assert "has no deployment 'science'" in missing.output
+
+
 def test_platform_commands_on_an_unknown_registration(runner):
-    for command in ("disable", "enable", "delete"):
+    for command in ("disable", "enable", "delete", "edit", "add-deployment",
+                    "remove-deployment"):
         args = ["platform", command, "--issuer", "https://x.test", "--client-id", "c"]
+        if command.endswith("deployment"):
+            args += ["--deployment-id", "d"]
         result = runner.invoke(args=[*args, "--yes"] if command == "delete" else args)
         assert result.exit_code == 1
         assert "No registration for issuer 'https://x.test' with client_id 'c'." in result.output

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -50,6 +51,8 @@ class Platform(db.Model):
 
     @property
     def label(self) -> str:
+        if self.name == default_platform_name(self.issuer, self.client_id):
+            return f"{self.issuer} (client_id {self.client_id})"
         return f"{self.name} ({self.issuer}, client_id {self.client_id})"
 
     def origins(self) -> set[str]:
@@ -104,6 +107,12 @@ class ToolKey(db.Model):
 
     def __repr__(self) -> str:
         return f"<ToolKey {self.kid}>"
+
+
+def default_platform_name(issuer: str, client_id: str) -> str:
+    """The name of a registration given none: the issuer's host and the client_id."""
+    host = urlsplit(issuer).netloc or issuer
+    return f"{host} ({client_id})" if client_id else host
 
 
 def _origin(url: str | None) -> str | None:

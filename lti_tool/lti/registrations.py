@@ -28,7 +28,7 @@ from lti_tool.courses.services import invalidate_frame_ancestors
 from lti_tool.extensions import db
 from lti_tool.lti.errors import ServiceError
 from lti_tool.lti.keysets import fetch_key_set
-from lti_tool.lti.models import Deployment, Platform
+from lti_tool.lti.models import Deployment, Platform, default_platform_name
 from lti_tool.lti.urls import has_unsafe_characters, host_problem
 
 # Column sizes of the platform and deployment tables (lti_tool/lti/models.py).
@@ -478,8 +478,7 @@ IGNORED_KEYS = ("private_key_file", "public_key_file")
 def _entry_name(issuer: str, client_id: str, given: Any) -> str:
     if isinstance(given, str) and given.strip():
         return given.strip()
-    host = urlsplit(issuer).netloc or issuer
-    return f"{host} ({client_id})" if client_id else host
+    return default_platform_name(issuer, client_id)
 
 
 def import_pylti1p3_config(data: Any, *, check_key_set: bool = True) -> ImportReport:
@@ -500,7 +499,7 @@ def import_pylti1p3_config(data: Any, *, check_key_set: bool = True) -> ImportRe
                         "settings (pylti1p3's tool configuration format)"]}
         )
     report = ImportReport()
-    ignored_seen = False
+    ignored_seen = default_seen = False
     for issuer, conf in data.items():
         entries = conf if isinstance(conf, list) else [conf]
         for index, entry in enumerate(entries):
@@ -509,6 +508,7 @@ def import_pylti1p3_config(data: Any, *, check_key_set: bool = True) -> ImportRe
                 report.failed[where] = {"config": ["each registration must be a JSON object"]}
                 continue
             ignored_seen = ignored_seen or any(entry.get(k) for k in IGNORED_KEYS)
+            default_seen = default_seen or entry.get("default") is True
             client_id = _clean(entry.get("client_id"))
             deployment_ids = entry.get("deployment_ids") or []
             if not isinstance(deployment_ids, list):
@@ -542,7 +542,13 @@ def import_pylti1p3_config(data: Any, *, check_key_set: bool = True) -> ImportRe
     if ignored_seen:
         report.notes.append(
             "private_key_file and public_key_file were ignored: Staffroom signs with its own "
-            "keys (see the Keys page or `flask --app lti_tool keys list`)."
+            "keys (see the Keys page or `flask --app lti_tool keys list`). Give the LMS "
+            "Staffroom's public key set URL (/lti/jwks.json) in place of the old tool key."
+        )
+    if default_seen:
+        report.notes.append(
+            '"default": true was not used: a login that names no client_id finds its '
+            "registration by issuer and deployment id."
         )
     return report
 

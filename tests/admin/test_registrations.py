@@ -210,6 +210,7 @@ def test_import_accepts_lists_and_single_objects_and_is_idempotent(app):
     assert len(report.created) == 3
     assert not report.failed
     assert any("private_key_file and public_key_file were ignored" in n for n in report.notes)
+    assert any('"default": true was not used' in n for n in report.notes)
     stored = {(p.issuer, p.client_id): p for p in registrations.list_platforms()}
     canvas2 = stored[("https://canvas.instructure.com", "10000000000002")]
     assert canvas2.key_set["keys"][0]["kid"] == "k1"
