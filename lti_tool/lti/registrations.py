@@ -121,7 +121,9 @@ class ImportReport:
 
 
 def list_platforms() -> list[Platform]:
-    return list(db.session.scalars(db.select(Platform).order_by(Platform.name, Platform.id)))
+    return list(db.session.scalars(
+        db.select(Platform).order_by(sa.func.lower(Platform.name), Platform.id)
+    ))
 
 
 def get_platform(platform_id: int) -> Platform | None:

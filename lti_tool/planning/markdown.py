@@ -44,23 +44,27 @@ _md = (
     .use(tasklists_plugin, label=True)
 )
 _md.add_render_rule("image", _image_as_link)
+# A table wider than the page (a long address in a cell) scrolls on its own, not the page.
+_md.add_render_rule("table_open", lambda *args: '<div class="table-scroll"><table>\n')
+_md.add_render_rule("table_close", lambda *args: "</table></div>\n")
 
 ALLOWED_TAGS = frozenset(
     {
         "a", "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
         "ul", "ol", "li", "strong", "em", "s", "del", "code", "pre",
-        "table", "thead", "tbody", "tr", "th", "td", "input", "label",
+        "table", "thead", "tbody", "tr", "th", "td", "input", "label", "div",
     }
 )
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
     "ol": {"start"},
     "ul": {"class"},
+    "div": {"class"},
     "li": {"class"},
     "input": {"type", "checked", "disabled", "class"},
 }
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
-_CLASSES = {"contains-task-list", "task-list-item", "task-list-item-checkbox"}
+_CLASSES = {"contains-task-list", "task-list-item", "task-list-item-checkbox", "table-scroll"}
 
 
 def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:

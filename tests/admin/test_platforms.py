@@ -47,7 +47,7 @@ def test_add_a_platform_with_a_reachable_key_set(admin, key_server):
     assert "Platform “School Moodle” registered." in text
     assert tp.client_id in text
     assert "Active" in text
-    assert '>1<span class="visually-hidden"> deployments of School Moodle' in text
+    assert '>1<span class="visually-hidden"> deployment of School Moodle' in text
 
 
 def test_a_static_key_set_can_replace_the_key_set_url(admin, key_server):

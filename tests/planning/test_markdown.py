@@ -128,3 +128,15 @@ def test_image_alt_text_is_escaped():
     html = str(render('![<b>"x"</b> & y](https://school.example/p.png)'))
     assert "<b>" not in html
     assert "&amp; y</a>" in html
+
+
+def test_a_table_is_wrapped_so_that_it_scrolls_on_its_own():
+    html = str(render("| Day | Activity |\n|---|---|\n| Mon | Intro |"))
+    assert html.startswith('<div class="table-scroll"><table>')
+    assert html.rstrip().endswith("</table></div>")
+    assert "<th>Day</th>" in html
+
+
+def test_a_typed_div_is_still_text():
+    html = str(render('<div class="table-scroll">x</div>'))
+    assert "<div" not in html
