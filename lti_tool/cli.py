@@ -74,8 +74,9 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
 )
 def admin_create(username: str, password: str | None) -> None:
     """Create an administrator account for the configuration page at /admin."""
-    if auth.find_admin(username.strip()) is not None:
-        _fail(f"An administrator named '{username.strip()}' already exists.")
+    taken = auth.username_taken(username)
+    if taken is not None:
+        _fail(f"An administrator named '{taken}' already exists.")
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import math
+import time
 
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
@@ -23,7 +25,7 @@ def init_app(app: Flask) -> None:
     def csrf_error(exc):  # type: ignore[no-untyped-def]
         return page(
             400,
-            "This form has expired",
+            "This form could not be accepted",
             "For your security the form could not be accepted (its security token was "
             "missing or too old). Go back, reload the page and submit it again.",
         )
@@ -38,7 +40,12 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(429)
     def too_many(exc):  # type: ignore[no-untyped-def]
-        return page(429, "Too many attempts", "Please wait a few minutes before trying again.")
+        body, status = page(
+            429, "Too many attempts", "Please wait a few minutes before trying again."
+        )
+        retry_after = _seconds_until_the_limit_resets()
+        headers = {"Retry-After": str(retry_after)} if retry_after else {}
+        return body, status, headers
 
     @app.errorhandler(OperationalError)
     def database_down(exc):  # type: ignore[no-untyped-def]
@@ -63,3 +70,13 @@ def init_app(app: Flask) -> None:
             "Something went wrong",
             "Nothing was saved. Please try again; if this goes on, tell your LMS administrator.",
         )
+
+
+def _seconds_until_the_limit_resets() -> int | None:
+    """When the rate limit that refused this request lets it through again."""
+    from lti_tool.extensions import limiter
+
+    current = limiter.current_limit
+    if current is None:
+        return None
+    return max(1, math.ceil(current.reset_at - time.time()))

@@ -85,6 +85,11 @@ def test_admin_create_refuses_a_duplicate_username(runner):
     result = runner.invoke(args=["admin", "create", "--username", "ada", "--password", PASSWORD])
     assert result.exit_code == 1
     assert "An administrator named 'ada' already exists." in result.output
+    # Regardless of case, and before any password is asked for.
+    result = runner.invoke(args=["admin", "create", "--username", "ADA"])
+    assert result.exit_code == 1
+    assert "An administrator named 'ada' already exists." in result.output
+    assert "Password" not in result.output
 
 
 def test_admin_list_and_set_password(runner):

@@ -41,6 +41,18 @@ def find_admin(username: str) -> AdminUser | None:
     return db.session.scalars(db.select(AdminUser).where(AdminUser.username == username)).first()
 
 
+def username_taken(username: str) -> str | None:
+    """The existing username that ``username`` would duplicate, regardless of case.
+
+    "alice" and "Alice" would be two accounts for one person.
+    """
+    return db.session.scalars(
+        db.select(AdminUser.username).where(
+            db.func.lower(AdminUser.username) == username.strip().lower()
+        )
+    ).first()
+
+
 def list_admins() -> list[AdminUser]:
     return list(db.session.scalars(db.select(AdminUser).order_by(AdminUser.username)))
 
@@ -56,8 +68,9 @@ def create_admin(username: str, password: str) -> AdminUser:
         raise AdminAccountError(
             "The username must be 1 to 80 characters: letters, digits, and . _ @ - only."
         )
-    if find_admin(username) is not None:
-        raise AdminAccountError(f"An administrator named '{username}' already exists.")
+    taken = username_taken(username)
+    if taken is not None:
+        raise AdminAccountError(f"An administrator named '{taken}' already exists.")
     user = AdminUser(username=username)
     try:
         user.set_password(password)
@@ -156,4 +169,5 @@ __all__ = [
     "log_in",
     "log_out",
     "set_password",
+    "username_taken",
 ]

@@ -206,6 +206,7 @@ def test_login_attempts_are_rate_limited(app, browser, admin_user):
     resp = browser.login()
     assert resp.status_code == 429
     assert "Too many attempts" in page_text(resp)
+    assert 0 < int(resp.headers["Retry-After"]) <= 15 * 60 + 1  # when the window ends
     # Only the POST is limited: the form itself still opens.
     assert browser.get("/admin/login").status_code == 200
 
@@ -229,7 +230,7 @@ def test_successful_logins_do_not_use_up_the_limit(app, admin_user):
 def test_login_form_needs_its_csrf_token(browser, admin_user):
     resp = browser.raw_post("/admin/login", {"username": "admin", "password": PASSWORD})
     assert resp.status_code == 400
-    assert "This form has expired" in page_text(resp)
+    assert "This form could not be accepted" in page_text(resp)
     with browser.client.session_transaction() as session:
         assert "admin_id" not in session
 
