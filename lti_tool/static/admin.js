@@ -1,6 +1,8 @@
-/* Staffroom admin: "Copy" buttons on the "Set up in your LMS" page.
-   Each button names the element holding its value in data-copy-target; the result is
-   announced through the page's polite live region (#copy-status). No inline script (CSP). */
+/* Staffroom admin: "Copy" buttons on the "Set up in your LMS" page, and a question before
+   a change that cannot be undone.
+   Each Copy button names the element holding its value in data-copy-target; the result is
+   announced through the page's polite live region (#copy-status). A form with data-confirm
+   asks its question (the browser's own dialog) before it is sent. No inline script (CSP). */
 (function () {
   "use strict";
 
@@ -60,5 +62,12 @@
   document.addEventListener("click", function (event) {
     var button = event.target.closest("button[data-copy-target]");
     if (button) { copy(button); }
+  });
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target.closest("form[data-confirm]");
+    if (form && !window.confirm(form.getAttribute("data-confirm"))) {
+      event.preventDefault();
+    }
   });
 })();

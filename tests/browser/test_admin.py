@@ -55,6 +55,9 @@ def test_an_administrator_rotates_the_signing_key(logged_in):
     assert admin.key_status(new) == "Active, signing"
     assert admin.key_status(old) == "Active, published"
 
+    question = admin.retire_key(old, confirm=False)  # asked first, and answered "no"
+    assert f"Retire key {old}?" in question
+    assert admin.key_status(old) == "Active, published"
     admin.retire_key(old)
     expect(admin.flash).to_contain_text(f"Key {old} retired")
     assert admin.key_status(old).startswith("Retired")

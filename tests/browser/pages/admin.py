@@ -118,6 +118,20 @@ class AdminPage:
         with self.page.expect_navigation():
             self.page.get_by_role("button", name="Generate a new key").click()
 
-    def retire_key(self, kid: str) -> None:
-        with self.page.expect_navigation():
-            self.page.get_by_role("button", name=f"Retire key {kid}").click()
+    def retire_key(self, kid: str, *, confirm: bool = True) -> str:
+        """Press "Retire" and answer the question it asks; return the question."""
+        asked: list[str] = []
+
+        def answer(dialog):  # type: ignore[no-untyped-def]
+            asked.append(dialog.message)
+            dialog.accept() if confirm else dialog.dismiss()
+
+        self.page.once("dialog", answer)
+        button = self.page.get_by_role("button", name=f"Retire key {kid}")
+        if confirm:
+            with self.page.expect_navigation():
+                button.click()
+        else:
+            button.click()
+        assert asked, "Retire asked nothing before retiring the key"
+        return asked[0]
