@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import wraps
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 
 from lti_tool.courses.context import CourseContext, load_course_context
@@ -40,8 +40,26 @@ def add_course(endpoint, values):  # type: ignore[no-untyped-def]
         values["course_id"] = g.course_id
 
 
+def embedded_by_another_site() -> bool:
+    """A page of another site (an LMS discussion post, say) frames a course page directly.
+
+    Staffroom is framed by the LMS only through a launch (a POST to ``/lti/launch``);
+    every later page in that frame is reached from within it (same origin). A GET
+    that a cross-site or same-site page made into a frame would show a teacher's
+    page, with its buttons, inside someone else's page: clickjacking. Browsers
+    without Fetch Metadata send no ``Sec-Fetch-*`` headers and are not refused.
+    """
+    return (
+        request.method == "GET"
+        and request.headers.get("Sec-Fetch-Dest") == "iframe"
+        and request.headers.get("Sec-Fetch-Site") in ("cross-site", "same-site")
+    )
+
+
 @bp.before_request
 def require_staff_membership():
+    if embedded_by_another_site():
+        return render_template("errors/embedded.html"), 403
     ctx = load_course_context(g.course_id)
     if ctx is None:
         return render_template("errors/not_launched.html"), 401

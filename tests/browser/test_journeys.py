@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlencode, urlsplit
 
 import pytest
@@ -143,3 +145,47 @@ def test_the_course_home_offers_every_staff_member(lms: LmsPage):
     lms.open_course_home()
     for member in roster.featured():
         expect(lms.page.get_by_role("link", name=member.launch_label)).to_be_visible()
+
+
+def test_a_page_of_the_lms_site_cannot_frame_a_course_page_directly(
+    launch, live_server, watcher
+):
+    """Anyone who can edit an LMS page (a pupil in a discussion) could embed a Staffroom
+    address in an <iframe>. In the LMS's cookie partition that frame would carry the
+    teacher's session. Chromium tells the tool where such a frame's request comes from
+    (Sec-Fetch-Site, Sec-Fetch-Dest), and the tool answers it with nothing of the course.
+
+    (The embedding page here is on the LMS's site, localhost, but on another port than
+    the practice LMS, so the frame-ancestors policy blocks the frame as well.)"""
+    launched = launch("teacher", roster.COURSE.title)
+    page = launched.page
+    path = f"/courses/{launched.course_id}/"
+    course_url = live_server.tool_url + path
+    body = f'<!doctype html><title>Post</title><iframe src="{course_url}"></iframe>'.encode()
+
+    class Post(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Post)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with watcher.expect_status(403, path), page.expect_response(course_url) as framed:
+            page.goto(f"http://localhost:{server.server_address[1]}/a-discussion-post")
+        response = framed.value
+        assert response.status == 403
+        assert response.request.all_headers().get("sec-fetch-site") == "cross-site"
+        # (Its body, "Open Staffroom from your course", is checked in tests/courses.)
+        page.wait_for_timeout(200)  # let Chromium report the frame-ancestors block
+        watcher.caused_on_purpose(path, "ERR_BLOCKED_BY_RESPONSE", "frame-ancestors")
+        watcher.caused_on_purpose("127.0.0.1", "frame-ancestors")
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -192,3 +192,43 @@ def _deactivate_deployment() -> None:
 
     db.session.execute(db.update(Deployment).values(active=False))
     db.session.commit()
+
+
+FRAMED = {"Sec-Fetch-Dest": "iframe", "Sec-Fetch-Mode": "navigate"}
+
+
+@pytest.mark.parametrize("site", ["cross-site", "same-site"])
+def test_a_course_page_framed_directly_by_another_site_is_not_shown(lti, client, site):
+    """An LMS page anyone can edit may embed a Staffroom URL in an <iframe>: in the LMS's
+    cookie partition it would carry the teacher's session (clickjacking)."""
+    lti.launch()
+    resp = client.get("/courses/1/", headers={**FRAMED, "Sec-Fetch-Site": site})
+    assert resp.status_code == 403
+    text = resp.get_data(as_text=True)
+    assert "placed inside a page of another site" in text
+    assert "Ada Teacher" not in text
+    assert "csrf_token" not in text
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {**FRAMED, "Sec-Fetch-Site": "same-origin"},  # a link or reload inside the frame
+        {"Sec-Fetch-Dest": "document", "Sec-Fetch-Site": "cross-site"},  # a link opened top-level
+        {**FRAMED, "Sec-Fetch-Site": "none"},  # the browser's own reload
+        {},  # a browser without Fetch Metadata
+    ],
+    ids=["in-frame", "top-level", "browser-initiated", "no-metadata"],
+)
+def test_course_pages_reached_from_within_the_frame_are_shown(lti, client, headers):
+    lti.launch()
+    assert client.get("/courses/1/", headers=headers).status_code == 200
+
+
+def test_the_launch_itself_lands_in_a_cross_site_frame(lti):
+    """The launch is the LMS's cross-site POST into its frame: it shows the dashboard."""
+    lti.start()
+    token = lti.tp.sign(lti.tp.payload(None, nonce=lti.nonce))
+    resp = lti.client.post("/lti/launch", data={"state": lti.state, "id_token": token},
+                           headers={**FRAMED, "Sec-Fetch-Site": "cross-site"})
+    assert landed_in(resp).endswith("/courses/1/")
