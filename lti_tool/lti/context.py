@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lti_tool.lti.roles import Roles, parse_roles
+from lti_tool.lti.urls import web_origin
 
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
 DL_CLAIM = "https://purl.imsglobal.org/spec/lti-dl/claim/"
@@ -200,10 +201,17 @@ def build_context(
         deep_linking=deep_linking,
         custom=custom,
         locale=_text(presentation.get("locale")) or _text(body.get("locale")),
-        return_url=_text(presentation.get("return_url")),
+        return_url=_web_url(presentation.get("return_url")),
         target_link_uri=_text(body.get(CLAIM + "target_link_uri")),
         nrps_url=_text(nrps.get("context_memberships_url")) if isinstance(nrps, dict) else None,
     )
+
+
+def _web_url(value: Any) -> str | None:
+    """An http(s) address to link to, or None: a "javascript:" or "data:" return URL
+    from a launch never becomes a link (pages also forbid inline script)."""
+    text = _text(value)
+    return text if text is not None and web_origin(text) is not None else None
 
 
 def product_family(body: Mapping[str, Any]) -> str | None:

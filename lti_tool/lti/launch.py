@@ -67,6 +67,7 @@ from lti_tool.lti.tool_conf import (
     find_registration,
     load_registration,
 )
+from lti_tool.lti.urls import web_origin
 
 log = logging.getLogger("lti_tool.lti")
 
@@ -603,6 +604,10 @@ class StaffroomMessageLaunch(FlaskMessageLaunch):
                 raise LaunchError("V19", "the deep linking request has no deep_linking_settings")
             if not settings.get("deep_link_return_url"):
                 raise LaunchError("V19", "the deep linking settings have no deep_link_return_url")
+            if web_origin(str(settings["deep_link_return_url"])) is None:
+                raise LaunchError(
+                    "V19", "the deep_link_return_url is not an http(s) address of the LMS"
+                )
             if not settings.get("accept_types"):
                 raise LaunchError("V19", "the deep linking settings have no accept_types")
 

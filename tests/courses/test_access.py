@@ -52,6 +52,17 @@ def test_learner_page_offers_nothing_but_the_way_back(lti):
     assert "/courses/" not in page
 
 
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "data:text/html,x", "vbscript:x"])
+def test_a_return_url_that_is_not_a_web_address_is_not_linked(lti, url):
+    resp = lti.launch(
+        roles=[LIS + "membership#Learner"], launch_presentation={"return_url": url}
+    )
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 200
+    assert "Staffroom is for your teachers" in page
+    assert url.split(":")[0] + ":" not in page
+
+
 def test_course_area_requires_a_launch(client, app):
     resp = client.get("/courses/1/")
     assert resp.status_code == 401

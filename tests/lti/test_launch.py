@@ -499,6 +499,15 @@ def test_v19_deep_linking_without_return_url_is_rejected(lti):
     assert_refused(resp, 400, "V19", "no deep_link_return_url")
 
 
+@pytest.mark.parametrize(
+    "url", ["javascript:alert(1)", "data:text/html,x", "/relative/return", "https://a b.test/"]
+)
+def test_v19_deep_linking_return_url_must_be_an_http_address(lti, url):
+    """The tool posts the teacher's choice to it: it must be a real address of the LMS."""
+    resp = lti.launch(**_dl_claims(deep_link_return_url=url))
+    assert_refused(resp, 400, "V19", "not an http(s) address")
+
+
 def test_v19_deep_linking_without_accept_types_is_rejected(lti):
     assert_refused(lti.launch(**_dl_claims(accept_types=REMOVE)), 400, "V19", "no accept_types")
 
