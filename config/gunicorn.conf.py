@@ -16,6 +16,9 @@ keepalive = 5
 # The app is created in each worker (no preload): database connections are never shared by forks.
 preload_app = False
 accesslog = "-"
+# Paths without their query strings, and no referrer: searches and filters name learners,
+# and access logs are kept and read more widely than the database.
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)ss "%(a)s"'
 errorlog = "-"
 # Trust X-Forwarded-* only from the proxy in front (set FORWARDED_ALLOW_IPS to its address).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
