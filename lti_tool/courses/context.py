@@ -8,6 +8,8 @@ the roster has since removed stops working at once.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import time
 from dataclasses import dataclass
 
@@ -61,11 +63,23 @@ def start_person_session(person_id: int) -> None:
     session[PERSON_KEY] = person_id
 
 
-def remember_course(course_id: int, person_id: int) -> None:
+def membership_key(platform_id: int, sub: str, context_id: str) -> str:
+    """Who in which course, as the LMS names them, in a few characters.
+
+    The session names a course and a person by their row ids; on SQLite a row id
+    can come back for another row once the rows above it were deleted (a platform
+    deleted and registered again). The session also keeps this key, and a course
+    context whose rows no longer match it is not opened.
+    """
+    text = f"{platform_id}\x00{sub}\x00{context_id}"
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def remember_course(course_id: int, person_id: int, key: str) -> None:
     """Bind this browser session to a person in a course after a valid launch."""
     start_person_session(person_id)
     courses = dict(session.get(SESSION_KEY, {}))
-    courses[str(course_id)] = {"p": person_id, "at": int(time.time())}
+    courses[str(course_id)] = {"p": person_id, "k": key, "at": int(time.time())}
     if len(courses) > MAX_COURSES_IN_SESSION:
         oldest = sorted(courses.items(), key=lambda kv: kv[1]["at"])
         courses = dict(oldest[-MAX_COURSES_IN_SESSION:])
@@ -103,6 +117,10 @@ def load_course_context(course_id: int) -> CourseContext | None:
     ).first()
     if row is None:
         return None
+    membership, course, person, _space_id = row
+    expected = membership_key(course.platform_id, person.sub, course.context_id)
+    if not hmac.compare_digest(str(entry.get("k", "")), expected):
+        return None  # the ids now name other rows (or the session predates the key)
     return course_context(*row)
 
 

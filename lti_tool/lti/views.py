@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
-from lti_tool.courses.context import remember_course, start_person_session
+from lti_tool.courses.context import membership_key, remember_course, start_person_session
 from lti_tool.courses.services import RegistrationRemovedError, record_launch
 from lti_tool.courses.views import land
 from lti_tool.extensions import csrf, db
@@ -91,12 +91,17 @@ def launch():
         return _start_deep_linking(ctx)
     if ctx.course_id is None:
         return render_template("lti/no_course.html", ctx=ctx)
-    remember_course(ctx.course_id, ctx.person_id)
+    remember_course(ctx.course_id, ctx.person_id, _membership_key(ctx))
     if ctx.roles.is_staff:
         return land(ctx.course_id, course_ctx)
     if ctx.roles.is_learner:
         return render_template("lti/staff_only.html", ctx=ctx)
     return render_template("lti/no_course_role.html", ctx=ctx)
+
+
+def _membership_key(ctx: LaunchContext) -> str:
+    context_id = ctx.course.context_id if ctx.course is not None else ""
+    return membership_key(ctx.platform.id, ctx.person.sub, context_id)
 
 
 @bp.get("/jwks.json")
@@ -124,7 +129,7 @@ def _start_deep_linking(ctx: LaunchContext):  # type: ignore[no-untyped-def]
     settings = ctx.deep_linking
     assert settings is not None
     if ctx.course_id is not None:
-        remember_course(ctx.course_id, ctx.person_id)
+        remember_course(ctx.course_id, ctx.person_id, _membership_key(ctx))
     session[DEEP_LINK_SESSION_KEY] = {
         "platform_id": ctx.platform.id,
         "deployment_id": ctx.deployment_id,

@@ -243,3 +243,29 @@ def test_the_launch_itself_lands_in_a_cross_site_frame(lti):
     resp = lti.client.post("/lti/launch", data={"state": lti.state, "id_token": token},
                            headers={**FRAMED, "Sec-Fetch-Site": "cross-site"})
     assert landed_in(resp).endswith("/courses/1/")
+
+
+def test_a_session_whose_ids_now_name_other_rows_opens_nothing(lti, client, platform):
+    """On SQLite a deleted row's id can be given again: a platform deleted and registered
+    again hands the old ids to other people and courses. A browser that still holds the
+    old session must not open the course that now has its id, as the person who now has
+    its id."""
+    lti.launch()
+    with client.session_transaction() as sess:
+        entry = sess["courses"]["1"]
+    # Another person, in another course, now has the ids the session names.
+    from lti_tool.courses.models import Course, Person
+
+    db.session.execute(db.update(Person).values(sub="someone-else-now"))
+    db.session.commit()
+    assert client.get("/courses/1/").status_code == 401
+    db.session.execute(db.update(Person).values(sub="teacher-1"))
+    db.session.execute(db.update(Course).values(context_id="another-course-now"))
+    db.session.commit()
+    assert client.get("/courses/1/").status_code == 401
+    db.session.execute(db.update(Course).values(context_id="course-1"))
+    db.session.commit()
+    assert client.get("/courses/1/").status_code == 200  # the same rows again
+    with client.session_transaction() as sess:  # a session from before the key
+        sess["courses"] = {"1": {"p": entry["p"], "at": entry["at"]}}
+    assert client.get("/courses/1/").status_code == 401
