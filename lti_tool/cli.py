@@ -43,7 +43,15 @@ def _fail(message: str) -> NoReturn:
 def _fail_registration(exc: RegistrationError, what: str = "Nothing was saved") -> NoReturn:
     click.secho(f"Error: {what}:", err=True, fg="red")
     _print_field_errors(exc.errors)
+    if any("could not be fetched" in m for m in exc.errors.get("key_set_url", [])):
+        click.echo(NO_CHECK_HINT, err=True)
     sys.exit(1)
+
+
+NO_CHECK_HINT = (
+    "  (To register it before this server can reach the LMS, add --no-check: the key set "
+    "is then fetched at the first launch.)"
+)
 
 
 def _print_field_errors(errors: dict[str, list[str]]) -> None:
@@ -324,6 +332,11 @@ def platform_import(file: str, no_check: bool) -> None:
     for label, errors in report.failed.items():
         click.secho(f"refused: {label}:", err=True, fg="red")
         _print_field_errors(errors)
+    if any(
+        "could not be fetched" in m
+        for errors in report.failed.values() for m in errors.get("key_set_url", [])
+    ):
+        click.echo(NO_CHECK_HINT, err=True)
     if report.failed:
         sys.exit(1)
 

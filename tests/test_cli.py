@@ -143,8 +143,12 @@ def test_platform_add_refuses_an_unreachable_key_set_unless_no_check(runner, tp,
     url = key_server.url("/not-yet")
     result = runner.invoke(args=_add_args(tp, "--key-set-url", url, "--deployment-id", "7"))
     assert result.exit_code == 1
-    assert "the key set URL could not be fetched: " in result.output
+    assert "the key set URL could not be fetched: it answered HTTP 404" in result.output
+    assert "add --no-check" in result.output
     assert _platforms() == []
+    closed = runner.invoke(args=_add_args(tp, "--key-set-url", "http://127.0.0.1:9/jwks",
+                                          "--deployment-id", "7"))
+    assert "could not be fetched: no connection (check the address" in closed.output
 
     result = runner.invoke(
         args=_add_args(tp, "--key-set-url", url, "--deployment-id", "7", "--no-check")

@@ -36,24 +36,39 @@ def _cache_key(url: str) -> str:
     return "keyset:" + hashlib.sha256(url.encode()).hexdigest()[:32]
 
 
+class KeySetFetchError(ServiceError):
+    """The platform's key set could not be had; ``reason`` says why, in plain words."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__("V5", f"could not get the platform key set from {url}: {reason}")
+        self.reason = reason
+
+
+def _network_problem(exc: requests.RequestException) -> str:
+    """What went wrong, in words an LMS administrator can act on."""
+    if isinstance(exc, requests.Timeout):
+        return "it did not answer in time"
+    if isinstance(exc, requests.exceptions.SSLError):
+        return "its HTTPS certificate could not be verified"
+    if isinstance(exc, requests.ConnectionError):
+        return "no connection (check the address, and that this server can reach the LMS)"
+    return f"the request failed ({exc.__class__.__name__})"
+
+
 def fetch_key_set(url: str) -> dict[str, Any]:
     """GET a JWK Set and store it in the shared cache."""
     try:
         resp = http.get(url, headers={"Accept": "application/json"})
     except requests.RequestException as exc:
-        raise ServiceError(
-            "V5", f"could not fetch the platform key set from {url}: {exc.__class__.__name__}"
-        ) from exc
+        raise KeySetFetchError(url, _network_problem(exc)) from exc
     if resp.status_code != 200:
-        raise ServiceError(
-            "V5", f"the platform key set URL {url} answered HTTP {resp.status_code}"
-        )
+        raise KeySetFetchError(url, f"it answered HTTP {resp.status_code}")
     try:
         data = resp.json()
     except ValueError as exc:
-        raise ServiceError("V5", f"the platform key set at {url} is not JSON") from exc
+        raise KeySetFetchError(url, "its answer is not JSON: check the address") from exc
     if not isinstance(data, dict) or not isinstance(data.get("keys"), list):
-        raise ServiceError("V5", f"the platform key set at {url} has no 'keys' list")
+        raise KeySetFetchError(url, "its answer is not a JWK Set (no 'keys' list)")
     ttl = current_app.config["LTI_KEYSET_MAX_AGE"]
     match = _MAX_AGE.search(resp.headers.get("Cache-Control", ""))
     if match:

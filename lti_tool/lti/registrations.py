@@ -27,7 +27,7 @@ from lti_tool.courses.models import Course, Membership, Person
 from lti_tool.courses.services import invalidate_frame_ancestors
 from lti_tool.extensions import db
 from lti_tool.lti.errors import ServiceError
-from lti_tool.lti.keysets import fetch_key_set
+from lti_tool.lti.keysets import KeySetFetchError, fetch_key_set
 from lti_tool.lti.models import Deployment, Platform, default_platform_name
 from lti_tool.lti.urls import has_unsafe_characters, host_problem
 
@@ -307,7 +307,8 @@ def _validate(
         try:
             fetch_key_set(values["key_set_url"])
         except ServiceError as exc:
-            errors["key_set_url"] = [f"the key set URL could not be fetched: {exc.message}"]
+            reason = exc.reason if isinstance(exc, KeySetFetchError) else exc.message
+            errors["key_set_url"] = [f"the key set URL could not be fetched: {reason}"]
 
     if errors:
         raise RegistrationError(errors)

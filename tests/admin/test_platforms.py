@@ -131,7 +131,7 @@ def test_a_key_set_url_without_a_jwk_set_is_refused(admin, key_server):
 
     resp = admin.post("/admin/platforms/new", data, form_url="/admin/platforms/new")
 
-    assert "has no 'keys' list" in _field_error(page_text(resp), "key_set_url")
+    assert "is not a JWK Set (no 'keys' list)" in _field_error(page_text(resp), "key_set_url")
 
 
 def test_the_same_issuer_and_client_id_cannot_be_registered_twice(admin, platform, key_server):
