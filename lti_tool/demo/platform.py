@@ -210,7 +210,9 @@ def ensure_registered(tool_base_url: str, lms_base_url: str) -> Registration:
 
     One row is kept for the practice LMS whatever the port: when the port
     changes its issuer and URLs are updated in place, so the course and its
-    members recorded by earlier launches stay attached to it.
+    members recorded by earlier launches stay attached to it. It is created
+    active with its deployment; after that, disabling it or removing its
+    deployment on the admin page is respected.
     """
     endpoints = Endpoints(tool_base_url.rstrip("/"), lms_base_url.rstrip("/"))
     try:
@@ -230,9 +232,9 @@ def _upsert(endpoints: Endpoints) -> tuple[Platform, bool]:
     platform = next((p for p in candidates if p.issuer == endpoints.issuer), None)
     if platform is None and candidates:
         platform = candidates[0]
-    changed = platform is None
+    changed = created = platform is None
     if platform is None:
-        platform = Platform(client_id=CLIENT_ID, frame_origins=[])
+        platform = Platform(client_id=CLIENT_ID, frame_origins=[], active=True)
         db.session.add(platform)
     wanted: dict[str, Any] = {
         "name": PLATFORM_NAME,
@@ -243,21 +245,16 @@ def _upsert(endpoints: Endpoints) -> tuple[Platform, bool]:
         "key_set_url": None,
         "key_set": public_jwks(),
         "product_family": PRODUCT_FAMILY,
-        "active": True,
     }
     for attr, value in wanted.items():
         if getattr(platform, attr) != value:
             setattr(platform, attr, value)
             changed = True
-    deployment = next(
-        (d for d in platform.deployments if d.deployment_id == DEPLOYMENT_ID), None
-    )
-    if deployment is None:
+    # Its addresses and key follow the server; whether it may launch is the
+    # administrator's choice: a registration or deployment disabled or removed on the
+    # admin page stays so (the practice LMS then shows the refusal a real LMS would get).
+    if created:
         platform.deployments.append(Deployment(deployment_id=DEPLOYMENT_ID, name=PLATFORM_NAME))
-        changed = True
-    elif not deployment.active:
-        deployment.active = True
-        changed = True
     if changed:
         db.session.commit()
         invalidate_frame_ancestors()

@@ -86,15 +86,19 @@ def test_a_new_key_updates_the_stored_key_set(fresh_instance):
     assert again.platform.key_set == public_jwks()
 
 
-def test_a_deactivated_registration_is_reactivated():
+def test_what_the_administrator_disabled_or_removed_stays_so():
+    """Trying "Disable" on the admin page with the practice LMS must show its effect."""
     platform = ensure_registered(TOOL, LMS).platform
     platform.active = False
     platform.deployments[0].active = False
     db.session.commit()
     again = ensure_registered(TOOL, LMS)
-    assert again.changed
-    assert again.platform.active
-    assert again.platform.deployments[0].active
+    assert not again.changed
+    assert not again.platform.active
+    assert not again.platform.deployments[0].active
+    db.session.delete(again.platform.deployments[0])
+    db.session.commit()
+    assert ensure_registered(TOOL, LMS).platform.deployments == []
 
 
 def test_registration_refreshes_the_frame_ancestors():
