@@ -153,3 +153,63 @@ def test_learner_cannot_deep_link(client, key_server):
     resp = flow.launch("moodle-deep-linking-request", roles=["Learner"])
     assert "Staffroom is for your teachers" in resp.get_data(as_text=True)
     assert client.post("/lti/deep-link", data={"title": "x"}).status_code in (400, 401)
+
+
+def _deep_link_page(client, key_server, **settings_changes):  # type: ignore[no-untyped-def]
+    """A teacher's deep linking launch from the Moodle sample; returns (tp, flow, page)."""
+    tp = platform_for("moodle-deep-linking-request", key_server)
+    flow = LtiFlow(client, tp)
+    fixture = load_fixture("moodle-deep-linking-request")
+    flow.start("moodle-login-initiation", target_link_uri=fixture[CLAIM + "target_link_uri"])
+    settings = {**fixture[DL + "deep_linking_settings"], **settings_changes}
+    page = flow.launch("moodle-deep-linking-request", **{DL + "deep_linking_settings": settings})
+    return tp, flow, page.get_data(as_text=True)
+
+
+def test_d2_deployment_is_the_one_the_request_came_from(client, key_server):
+    """A registration with several deployments answers with the request's own."""
+    from lti_tool.extensions import db
+    from lti_tool.lti import registrations
+    from lti_tool.lti.models import Platform
+
+    tp = platform_for("moodle-deep-linking-request", key_server)
+    platform = db.session.scalars(db.select(Platform)).one()
+    (seven,) = platform.deployments
+    registrations.add_deployment(platform, "another-install")
+    registrations.remove_deployment(platform, seven)
+    registrations.add_deployment(platform, "7")  # now listed after "another-install"
+    flow = LtiFlow(client, tp)
+    fixture = load_fixture("moodle-deep-linking-request")
+    flow.start("moodle-login-initiation", target_link_uri=fixture[CLAIM + "target_link_uri"])
+    page = flow.launch("moodle-deep-linking-request").get_data(as_text=True)
+    resp = client.post("/lti/deep-link", data={"csrf_token": _csrf(page), "title": "T"})
+    assert _verify(_response_token(resp)[1], tp)[CLAIM + "deployment_id"] == "7"
+
+
+@pytest.mark.parametrize("data", [" $Canvas.x ", "", "  "])
+def test_d3_data_comes_back_byte_for_byte_through_the_whole_flow(client, key_server, data):
+    tp, _, page = _deep_link_page(client, key_server, data=data)
+    resp = client.post("/lti/deep-link", data={"csrf_token": _csrf(page), "title": "T"})
+    assert _verify(_response_token(resp)[1], tp)[DL + "data"] == data
+
+
+def test_no_response_is_signed_for_a_platform_disabled_meanwhile(client, key_server):
+    from lti_tool.extensions import db
+    from lti_tool.lti import registrations
+    from lti_tool.lti.models import Platform
+
+    _, _, page = _deep_link_page(client, key_server)
+    registrations.set_active(db.session.scalars(db.select(Platform)).one(), False)
+    resp = client.post("/lti/deep-link", data={"csrf_token": _csrf(page), "title": "T"})
+    assert resp.status_code == 401
+    assert 'name="JWT"' not in resp.get_data(as_text=True)
+
+
+def test_a_deep_link_is_answered_once(client, key_server):
+    """The pending request is cleared once answered: a second post signs nothing."""
+    _, _, page = _deep_link_page(client, key_server)
+    first = client.post("/lti/deep-link", data={"csrf_token": _csrf(page), "title": "T"})
+    assert 'name="JWT"' in first.get_data(as_text=True)
+    again = client.post("/lti/deep-link", data={"csrf_token": _csrf(page), "title": "T"})
+    assert again.status_code == 401
+    assert 'name="JWT"' not in again.get_data(as_text=True)

@@ -386,6 +386,17 @@ def test_v11_wrong_version_is_rejected(lti):
     assert_refused(lti.launch(version="1.1.0"), 400, "V11", "'1.1.0' is not 1.3.0")
 
 
+def test_a_refused_launch_teaches_the_registration_nothing(lti):
+    """What a launch teaches (school domains that frame the tool, the LMS product) is kept
+    only once every check passed: a refused one changes neither the CSP nor the row."""
+    resp = lti.launch(
+        version="1.1.0",
+        launch_presentation={"return_url": "https://evil.example.com/course"},
+        tool_platform={"product_family_code": "canvas"},
+    )
+    assert_refused(resp, 400, "V11", "'1.1.0' is not 1.3.0")
+
+
 # V12 ------------------------------------------------------------------------------------------
 def test_v12_missing_message_type_is_rejected(lti):
     assert_refused(lti.launch(message_type=REMOVE), 400, "V12", "no message_type")

@@ -6,8 +6,16 @@ import pytest
 
 from lti_tool.cache import get_cache
 from tests.conftest import register
-from tests.lti.helpers import assert_refused
+from tests.lti.helpers import assert_refused as assert_launch_refused
+from tests.lti.helpers import cache_keys
 from tests.support.platform import TestPlatform, parse_auth_redirect
+
+
+def assert_refused(resp, status: int, code: str, text: str) -> None:  # type: ignore[no-untyped-def]
+    """A refused login: as a refused launch, and no login state (state, nonce) was stored."""
+    assert_launch_refused(resp, status, code, text)
+    assert cache_keys("lti-state:") == []
+    assert "Set-Cookie" not in resp.headers or "lti1p3" not in resp.headers["Set-Cookie"]
 
 
 @pytest.mark.parametrize("method", ["GET", "POST"])
