@@ -57,7 +57,7 @@ from lti_tool.lti.context import (
     build_context,
     product_family,
 )
-from lti_tool.lti.errors import CookiesBlockedError, LaunchError, LoginError
+from lti_tool.lti.errors import CookiesBlockedError, LaunchError, LoginError, LtiError
 from lti_tool.lti.models import Platform
 from lti_tool.lti.tool_conf import (
     GENERATION_KEY,
@@ -301,6 +301,7 @@ class StaffroomMessageLaunch(FlaskMessageLaunch):
     platform: RegisteredPlatform
     _deployment_pk: int | None  # the deployment the id_token names, if registered (V13)
     _registrations_generation: str | None  # read with the state (see tool_conf)
+    _registration: RegisteredPlatform | None = None  # once found, named in refusal logs
 
     def __init__(self, form: dict[str, str]) -> None:
         self._form = form
@@ -327,13 +328,27 @@ class StaffroomMessageLaunch(FlaskMessageLaunch):
         body = self._jwt["body"]
         if not isinstance(body, dict):
             raise LaunchError("V2", "the id_token payload is not a JSON object")
-        self.platform = self._validate_registration(body, record)
-        self._validate_signature_and_claims(body)
-        self._validate_nonce(body, record)
-        self._validate_message(body, record)
-        self._spend_nonce_and_save(body)
+        try:
+            self.platform = self._validate_registration(body, record)
+            self._validate_signature_and_claims(body)
+            self._validate_nonce(body, record)
+            self._validate_message(body, record)
+            self._spend_nonce_and_save(body)
+        except LtiError as exc:
+            self._name_the_registration_in(exc, body)
+            raise
         self._validated = True
         return self
+
+    def _name_the_registration_in(self, exc: LtiError, body: dict[str, Any]) -> None:
+        """V20: once the registration is known, every refusal's log line names it."""
+        platform = self._registration
+        if platform is not None:
+            exc.log.setdefault("iss", platform.issuer)
+            exc.log.setdefault("client_id", platform.client_id)
+        deployment_id = body.get(CLAIM + "deployment_id")
+        if isinstance(deployment_id, str) and deployment_id:
+            exc.log.setdefault("deployment_id", deployment_id[:MAX_DEPLOYMENT_ID_LENGTH])
 
     # V1
     def _validate_state(self) -> dict[str, Any]:
@@ -409,6 +424,7 @@ class StaffroomMessageLaunch(FlaskMessageLaunch):
         platform, self._deployment_pk = load_registration(
             record.get("platform_id") or 0, wanted, self._registrations_generation
         )
+        self._registration = platform
         if platform is None or not platform.active:
             raise LaunchError("V7", "the platform of this login is no longer registered")
         iss = body.get("iss")
