@@ -25,10 +25,6 @@ from lti_tool.planning.models import Space
 FRAME_ANCESTORS_CACHE_KEY = "frame-ancestors"
 
 
-def _origin(url: str | None) -> str | None:
-    return web_origin(url)
-
-
 # INSERT … ON CONFLICT statements, built once per (dialect, table, updated columns) and
 # reused: a reused statement object keeps its SQLAlchemy cache key, so each launch
 # goes straight to the compiled statement instead of rebuilding it (several
@@ -236,9 +232,9 @@ def _learn_about_platform(platform: Platform | RegisteredPlatform, ctx: LaunchCo
 
 def _new_frame_origins(platform: Platform | RegisteredPlatform, ctx: LaunchContext) -> set[str]:
     candidates = {
-        _origin(ctx.return_url),
-        _origin(ctx.deep_linking.return_url if ctx.deep_linking else None),
-        _origin(ctx.nrps_url),
+        web_origin(ctx.return_url),
+        web_origin(ctx.deep_linking.return_url if ctx.deep_linking else None),
+        web_origin(ctx.nrps_url),
     }
     return {c for c in candidates if c} - set(platform.frame_origins or []) - platform.origins()
 

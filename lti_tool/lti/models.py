@@ -57,9 +57,9 @@ class Platform(db.Model):
 
     def origins(self) -> set[str]:
         """Every origin this platform is known to frame the tool from."""
-        found = {_origin(self.issuer), _origin(self.auth_login_url)}
+        found = {web_origin(self.issuer), web_origin(self.auth_login_url)}
         # Stored before origins were checked strictly: only well-formed ones count.
-        found.update(_origin(o) for o in self.frame_origins or [])
+        found.update(web_origin(o) for o in self.frame_origins or [])
         return {o for o in found if o}
 
 
@@ -113,7 +113,3 @@ def default_platform_name(issuer: str, client_id: str) -> str:
     """The name of a registration given none: the issuer's host and the client_id."""
     host = urlsplit(issuer).netloc or issuer
     return f"{host} ({client_id})" if client_id else host
-
-
-def _origin(url: str | None) -> str | None:
-    return web_origin(url)
