@@ -8,6 +8,7 @@ space or a ``*`` would change the policy's meaning. So only a plain
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from urllib.parse import SplitResult, urlsplit
@@ -42,6 +43,9 @@ def has_unsafe_characters(url: str) -> bool:
     return bool(_UNSAFE.search(url))
 
 
+# Every launch asks for the origins of its platform's URLs and of its return and service
+# URLs: the same few strings each time, so each worker remembers the answers.
+@functools.lru_cache(maxsize=1024)
 def web_origin(url: str | None) -> str | None:
     """``scheme://host[:port]`` of an http(s) URL, lower-cased; None for anything else."""
     if not url or has_unsafe_characters(url):

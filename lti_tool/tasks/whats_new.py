@@ -171,7 +171,8 @@ def _probe_statement() -> sa.Select:
 
 def whats_new(person: Person, course: Course) -> WhatsNew:
     """Everything the dashboard panel shows: one query, then one per list that has items."""
-    has_mentions, has_tasks, has_changed = db.session.execute(
+    # Three booleans: run on the session's connection, without the ORM's result handling.
+    has_mentions, has_tasks, has_changed = db.session.connection().execute(
         _probe_statement(),
         {"person_id": person.id, "platform_id": person.platform_id, "course_id": course.id},
     ).one()
