@@ -16,6 +16,8 @@ from flask.globals import _cv_app, _cv_request
 
 # Bounded: keys include ids (plans, spaces), so a long-running worker sees many.
 URL_MEMO_SIZE = 4096
+# Longer string values are not remembered (see _memo_key).
+MEMO_VALUE_LENGTH = 64
 
 # What the application's ``url_defaults`` functions read, besides the values passed:
 # ``lti_tool.courses.views.add_course`` fills ``course_id`` from ``g``. A test checks
@@ -62,8 +64,8 @@ def _memo_key(
     endpoint: str, anchor: str | None, method: str | None, scheme: str | None,
     external: bool | None, values: dict[str, Any],
 ) -> tuple[Any, ...] | None:
-    """Everything a URL built in this request depends on; None outside a request or when
-    a value cannot be part of a key (a list of query values, say)."""
+    """Everything a URL built in this request depends on; None outside a request, or when
+    a value is not a short int or string (a list of query values, a float, a long text)."""
     req_ctx = _cv_request.get(None)
     if req_ctx is None:
         return None
@@ -71,17 +73,18 @@ def _memo_key(
     app_ctx = _cv_app.get(None)
     if adapter is None or app_ctx is None:
         return None
-    read_from_g = app_ctx.g.__dict__
-    key = (
+    # Only short ints and strings: each is its own URL text, and a long value (a "next"
+    # address carrying a query string, say) would let requests fill the memo with junk.
+    for value in values.values():
+        if not (type(value) is int or (type(value) is str and len(value) <= MEMO_VALUE_LENGTH)):
+            return None
+    return (
         endpoint,
         req_ctx.request.blueprint if endpoint[:1] == "." else None,
         anchor, method, scheme, external,
         adapter.script_name, adapter.url_scheme, adapter.server_name, adapter.subdomain,
-        tuple(map(read_from_g.get, URL_DEFAULTS_READ_FROM_G)),
-        tuple(sorted(values.items())),
+        adapter.default_method,
+        tuple(map(app_ctx.g.__dict__.get, URL_DEFAULTS_READ_FROM_G)),
+        # In the order given: Flask writes query arguments in that order.
+        tuple(values.items()),
     )
-    try:
-        hash(key)
-    except TypeError:
-        return None
-    return key

@@ -106,3 +106,24 @@ def test_a_value_that_is_not_json_is_refused_not_changed(app):
 
     with pytest.raises(TypeError):
         app.test_client().get("/_test/session-date")
+
+
+def test_a_flashed_message_from_a_cookie_of_flasks_default_interface_is_shown(app):
+    """Flask's own format tags a flashed message as a tuple: it is read back as one."""
+    old = SecureCookieSessionInterface().get_signing_serializer(app)
+    client = app.test_client()
+    client.set_cookie(
+        COOKIE, old.dumps({"_flashes": [("success", "Saved before the upgrade.")]}),
+        domain="tool.example.org",
+    )
+    response = client.get("/admin/login")
+    assert response.status_code == 200
+    assert "Saved before the upgrade." in response.get_data(as_text=True)
+
+
+def test_text_that_utf8_cannot_encode_is_kept(session_app):
+    """A platform may send a lone surrogate (deep linking ``data`` is opaque text)."""
+    client = session_app.test_client()
+    values = {"deep_link": {"data": "abc\ud800def"}, "name": "Zoë"}
+    assert client.post("/_test/session", json=values).status_code == 200
+    assert client.get("/_test/session").get_json()["session"] == values

@@ -53,6 +53,10 @@ def test_query_values_and_anchors_are_part_of_the_url(app):
         assert app.url_for("main.healthz", q="a b") == "/healthz?q=a+b"
         assert app.url_for("main.healthz", q="c") == "/healthz?q=c"
         assert app.url_for("main.healthz", _anchor="top") == "/healthz#top"
+        # Equal as keys, different as URLs.
+        assert app.url_for("main.healthz", n=1) == "/healthz?n=1"
+        assert app.url_for("main.healthz", n=True) == "/healthz?n=True"
+        assert app.url_for("main.healthz", n=1.0) == "/healthz?n=1.0"
         # A list cannot be a key: built by Flask every time, still right.
         assert app.url_for("main.healthz", q=["x", "y"]) == "/healthz?q=x&q=y"
 
@@ -83,3 +87,25 @@ def test_url_defaults_read_only_what_the_memo_keys_on(app):
     ``_memo_key`` (lti_tool/application.py), or URLs would be remembered wrongly."""
     assert dict(app.url_default_functions) == {"courses": [add_course]}
     assert application.URL_DEFAULTS_READ_FROM_G == ("course_id",)
+
+
+def test_only_short_ints_and_strings_are_remembered(app):
+    """A long value (a ``next`` address with its query, say) is built every time, so that
+    requests cannot fill the memo."""
+    with app.test_request_context("/"):
+        app._url_memo.clear()
+        long_next = "/admin/?" + "x" * 500
+        assert app.url_for("main.healthz", next=long_next) == _plain(
+            app, "main.healthz", next=long_next
+        )
+        app.url_for("main.healthz", n=1.5)
+        app.url_for("main.healthz", n=True)
+        assert not app._url_memo
+        app.url_for("main.healthz", n=7, q="short")
+        assert len(app._url_memo) == 1
+
+
+def test_query_arguments_keep_their_order(app):
+    with app.test_request_context("/"):
+        assert app.url_for("main.healthz", a=1, b=2) == "/healthz?a=1&b=2"
+        assert app.url_for("main.healthz", b=2, a=1) == "/healthz?b=2&a=1"
