@@ -13,14 +13,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     """Application factory: ``flask --app lti_tool run`` and gunicorn ``lti_tool:create_app()``."""
-    from lti_tool import cache, cli, errors, models, security, sessions  # noqa: F401 (models: Alembic)
+    from lti_tool import cache, cli, errors, models, routes, security, sessions  # noqa: F401 (models: Alembic)
     from lti_tool.admin.views import bp as admin_bp
     from lti_tool.application import StaffroomFlask
     from lti_tool.config import load_config
     from lti_tool.extensions import csrf, db, limiter, migrate
     from lti_tool.lti.views import bp as lti_bp
     from lti_tool.main import bp as main_bp
-    from lti_tool.routes import courses_bp
 
     app = StaffroomFlask(
         __name__,
@@ -53,7 +52,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(main_bp)
     app.register_blueprint(lti_bp)
-    app.register_blueprint(courses_bp)
+    routes.init_app(app)
     app.register_blueprint(admin_bp)
     if app.config.get("DEMO_MODE"):
         from lti_tool.demo.cli import demo_cli

@@ -2,11 +2,10 @@
 
 from lti_tool.admin.models import AdminUser
 from lti_tool.courses.models import Course, Membership, Person
+from lti_tool.discussion.models import Comment, Mention
 from lti_tool.lti.models import Deployment, Platform, ToolKey
 from lti_tool.planning.models import (
-    Comment,
     Draft,
-    Mention,
     Plan,
     PlanRevision,
     Space,

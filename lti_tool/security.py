@@ -7,7 +7,7 @@ import logging
 from flask import Flask, Response, request
 from sqlalchemy.exc import SQLAlchemyError
 
-from lti_tool.courses.services import frame_ancestors
+from lti_tool.lti.frames import frame_ancestors
 
 log = logging.getLogger("lti_tool")
 

@@ -19,9 +19,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from lti_tool import create_app
-from lti_tool.courses.services import invalidate_frame_ancestors
 from lti_tool.extensions import db
 from lti_tool.lti import keysets, tool_conf
+from lti_tool.lti.frames import invalidate_frame_ancestors
 from tests.support.platform import (
     REMOVE,
     TOOL_BASE,

@@ -36,6 +36,7 @@ from lti_tool.admin.forms import (
     NewPlatformForm,
     PlatformForm,
 )
+from lti_tool.courses.services import platform_usage
 from lti_tool.extensions import db, limiter
 from lti_tool.lti import keys, registrations
 from lti_tool.lti.launch import external_url
@@ -244,7 +245,7 @@ def platform_delete(platform_id: int):
         "admin/platform_delete.html",
         platform=platform,
         form=form,
-        usage=registrations.usage(platform),
+        usage=platform_usage(platform.id),
     )
 
 

@@ -21,7 +21,6 @@ from lti_tool.courses.policy import Permission, permissions_for
 from lti_tool.extensions import db
 from lti_tool.lti.models import Deployment, Platform
 from lti_tool.lti.roles import CourseRole, roles_from_names
-from lti_tool.planning.models import Space
 
 SESSION_KEY = "courses"
 PERSON_KEY = "person"  # whose session this is (set by every valid launch)
@@ -35,8 +34,6 @@ class CourseContext:
     membership: Membership
     roles: frozenset[CourseRole]
     permissions: frozenset[Permission]
-    # The course's planning space, once the first staff visit has created it.
-    course_space_id: int | None = None
 
     @property
     def is_staff(self) -> bool:
@@ -92,12 +89,11 @@ def remember_course(course_id: int, person_id: int, key: str) -> None:
 # its platform and the deployment it was last launched from are registered and active:
 # disabling either on the admin page ends every session in it at the next request.
 _CONTEXT = (
-    sa.select(Membership, Course, Person, Space.id)
+    sa.select(Membership, Course, Person)
     .join(Course, Membership.course_id == Course.id)
     .join(Person, Membership.person_id == Person.id)
     .join(Platform, Platform.id == Course.platform_id)
     .join(Deployment, Deployment.id == Course.deployment_id)
-    .outerjoin(Space, Space.course_id == Course.id)
     .where(
         Membership.course_id == sa.bindparam("course_id"),
         Membership.person_id == sa.bindparam("person_id"),
@@ -117,16 +113,14 @@ def load_course_context(course_id: int) -> CourseContext | None:
     ).first()
     if row is None:
         return None
-    membership, course, person, _space_id = row
+    membership, course, person = row
     expected = membership_key(course.platform_id, person.sub, course.context_id)
     if not hmac.compare_digest(str(entry.get("k", "")), expected):
         return None  # the ids now name other rows (or the session predates the key)
     return course_context(*row)
 
 
-def course_context(
-    membership: Membership, course: Course, person: Person, course_space_id: int | None
-) -> CourseContext:
+def course_context(membership: Membership, course: Course, person: Person) -> CourseContext:
     """The context of a person's membership in a course, as read from the database."""
     roles = roles_from_names(membership.roles)
     return CourseContext(
@@ -135,5 +129,4 @@ def course_context(
         membership=membership,
         roles=roles,
         permissions=permissions_for(roles, active=membership.active),
-        course_space_id=course_space_id,
     )

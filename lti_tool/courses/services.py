@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -11,19 +10,15 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from lti_tool.cache import get_cache
 from lti_tool.courses.context import CourseContext, course_context
 from lti_tool.courses.models import Course, Membership, Person
 from lti_tool.db import utcnow
 from lti_tool.extensions import db
 from lti_tool.lti.context import LaunchContext
+from lti_tool.lti.frames import invalidate_frame_ancestors
 from lti_tool.lti.models import Platform
 from lti_tool.lti.tool_conf import RegisteredPlatform
 from lti_tool.lti.urls import web_origin
-from lti_tool.planning.models import Space
-
-FRAME_ANCESTORS_CACHE_KEY = "frame-ancestors"
-
 
 # INSERT … ON CONFLICT statements, built once per (dialect, table, updated columns) and
 # reused: a reused statement object keeps its SQLAlchemy cache key, so each launch
@@ -81,7 +76,7 @@ _PERSON_FIELDS = ("name", "given_name", "family_name", "email", "picture")
 # once: a returning teacher whose details have not changed costs this read and no write,
 # and the rows it reads are the course context of the page the launch lands on.
 _KNOWN = (
-    sa.select(Person, Course, Membership, Space.id)
+    sa.select(Person, Course, Membership)
     .select_from(Person)
     .outerjoin(
         Course,
@@ -94,7 +89,6 @@ _KNOWN = (
         Membership,
         sa.and_(Membership.course_id == Course.id, Membership.person_id == Person.id),
     )
-    .outerjoin(Space, Space.course_id == Course.id)
     .where(Person.platform_id == sa.bindparam("platform_id"), Person.sub == sa.bindparam("sub"))
 )
 
@@ -152,7 +146,7 @@ def record_launch(
                 "context_id": ctx.course.context_id if ctx.course is not None else None,
             },
         ).first()
-        person, course, membership, course_space_id = known or (None, None, None, None)
+        person, course, membership = known or (None, None, None)
         now = utcnow()
         person_id, written = _write_if_changed(
             Person, person, {"platform_id": platform.id, "sub": ctx.person.sub},
@@ -199,7 +193,7 @@ def record_launch(
         db.session.rollback()
         raise
     if rows_current and not changed and membership is not None:
-        return result, course_context(membership, course, person, course_space_id)
+        return result, course_context(membership, course, person)
     return result, None
 
 
@@ -244,34 +238,12 @@ def _new_product_family(platform: Platform | RegisteredPlatform, ctx: LaunchCont
     return bool(family) and platform.product_family != family
 
 
-# Each worker keeps the list for a few seconds, so that pages make no cache round trip
-# for it; a change by the admin reaches every worker within that time.
-FRAME_ANCESTORS_MEMO_SECONDS = 5.0
-_frame_ancestors_memo: tuple[float, list[str]] | None = None
+def platform_usage(platform_id: int) -> dict[str, int]:
+    """How many courses and people deleting this platform's registration would remove."""
 
+    def count(model: Any) -> int:
+        return db.session.scalar(
+            sa.select(sa.func.count()).select_from(model).where(model.platform_id == platform_id)
+        ) or 0
 
-def frame_ancestors() -> list[str]:
-    """Origins allowed to frame the tool: every active platform's, cached for a minute."""
-    global _frame_ancestors_memo
-    memo = _frame_ancestors_memo
-    if memo is not None and memo[0] > time.monotonic():
-        return memo[1]
-    cache = get_cache()
-    result = cache.get(FRAME_ANCESTORS_CACHE_KEY)
-    if result is None:
-        origins: set[str] = set()
-        for platform in db.session.scalars(db.select(Platform).filter_by(active=True)):
-            origins |= platform.origins()
-        # CSP host sources cannot name an IPv6 address ([::1]): browsers reject the
-        # whole directive's entry with an error, so such origins are left out.
-        result = sorted(o for o in origins if "[" not in o)
-        cache.set(FRAME_ANCESTORS_CACHE_KEY, result, 60)
-    _frame_ancestors_memo = (time.monotonic() + FRAME_ANCESTORS_MEMO_SECONDS, result)
-    return result
-
-
-def invalidate_frame_ancestors() -> None:
-    """Call after adding, changing or removing a platform."""
-    global _frame_ancestors_memo
-    _frame_ancestors_memo = None
-    get_cache().delete(FRAME_ANCESTORS_CACHE_KEY)
+    return {"courses": count(Course), "people": count(Person)}

@@ -10,20 +10,19 @@ from __future__ import annotations
 import functools
 import logging
 from dataclasses import dataclass
-from functools import wraps
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 
+from lti_tool.courses import registry
 from lti_tool.courses.context import CourseContext, load_course_context
 from lti_tool.courses.models import Membership, Person
-from lti_tool.courses.policy import Permission
+from lti_tool.courses.policy import Permission, requires
 from lti_tool.courses.roster import RosterUnavailableError, sync_roster
 from lti_tool.extensions import db
 from lti_tool.lti.errors import ServiceError
-from lti_tool.planning.services import ensure_course_space
-from lti_tool.tasks.whats_new import whats_new
 
 bp = Blueprint("courses", __name__, url_prefix="/courses/<int:course_id>")
 log = logging.getLogger("lti_tool.courses")
@@ -67,21 +66,6 @@ def require_staff_membership():
         return render_template("lti/staff_only.html", ctx=None), 403
     g.ctx = ctx
     return None
-
-
-def requires(permission: Permission):  # type: ignore[no-untyped-def]
-    """Declare the permission a view needs; checked against the course context's roles."""
-
-    def decorator(view):  # type: ignore[no-untyped-def]
-        @wraps(view)
-        def wrapped(*args, **kwargs):  # type: ignore[no-untyped-def]
-            if not g.ctx.can(permission):
-                abort(403)
-            return view(*args, **kwargs)
-
-        return wrapped
-
-    return decorator
 
 
 @dataclass(frozen=True)
@@ -137,16 +121,17 @@ def dashboard():
 
 
 def _render_dashboard(ctx: CourseContext, canonical_url: str | None = None) -> str:
+    """The dashboard shell: the panels features registered, then the course team."""
     course = ctx.course
-    course_space_id = ctx.course_space_id or ensure_course_space(course, ctx.person).id
     can_refresh = bool(course.nrps_url) and ctx.can(Permission.REFRESH_ROSTER)
+    # Each panel is rendered by its own template, with autoescaping: it is markup already.
+    panels = [Markup(html) for panel in registry.panels() if (html := panel.render(ctx))]  # noqa: S704
     return render_template(
         "courses/dashboard.html",
         ctx=ctx,
+        panels=panels,
         team=_team(course.id),
         refresh_form=FlaskForm() if can_refresh else None,
-        course_space_id=course_space_id,
-        news=whats_new(ctx.person, course),
         canonical_url=canonical_url,
     )
 

@@ -28,8 +28,8 @@ from flask import current_app, request
 from joserfc.jwk import RSAKey
 from sqlalchemy.exc import IntegrityError
 
-from lti_tool.courses.services import invalidate_frame_ancestors
 from lti_tool.extensions import db
+from lti_tool.lti.frames import invalidate_frame_ancestors
 from lti_tool.lti.models import Deployment, Platform
 
 log = logging.getLogger("lti_tool.demo")

@@ -23,10 +23,9 @@ from joserfc.errors import JoseError
 from joserfc.jwk import RSAKey
 from sqlalchemy.exc import IntegrityError
 
-from lti_tool.courses.models import Course, Membership, Person
-from lti_tool.courses.services import invalidate_frame_ancestors
 from lti_tool.extensions import db
 from lti_tool.lti.errors import ServiceError
+from lti_tool.lti.frames import invalidate_frame_ancestors
 from lti_tool.lti.keysets import KeySetFetchError, fetch_key_set
 from lti_tool.lti.models import Deployment, Platform, default_platform_name
 from lti_tool.lti.urls import has_unsafe_characters, host_problem
@@ -128,16 +127,6 @@ def list_platforms() -> list[Platform]:
 
 def get_platform(platform_id: int) -> Platform | None:
     return db.session.get(Platform, platform_id)
-
-
-def usage(platform: Platform) -> dict[str, int]:
-    """How many courses and people deleting this registration would remove."""
-    def count(model: Any) -> int:
-        return db.session.scalar(
-            db.select(sa.func.count()).select_from(model).where(model.platform_id == platform.id)
-        ) or 0
-
-    return {"courses": count(Course), "people": count(Person)}
 
 
 def find_registration(issuer: str, client_id: str) -> Platform | None:
@@ -414,23 +403,16 @@ def set_active(platform: Platform, active: bool) -> Platform:
 
 
 def delete_platform(platform: Platform) -> None:
-    """Remove a registration with its deployments, courses, people and memberships.
+    """Remove a registration and everything that hangs off it.
 
-    The rows that hang off the platform are deleted explicitly rather than left
-    to ``ON DELETE CASCADE``: SQLite does not enforce foreign keys unless asked,
-    and orphans there could be picked up by a later platform reusing the id.
+    One statement: the database's ``ON DELETE CASCADE`` removes its deployments and,
+    through them, every course, person and feature row of the platform (foreign keys
+    are enforced on SQLite too, see :mod:`lti_tool.db`). This package names no other
+    package's tables.
     """
-    course_ids = db.select(Course.id).where(Course.platform_id == platform.id)
-    person_ids = db.select(Person.id).where(Person.platform_id == platform.id)
-    db.session.execute(
-        db.delete(Membership).where(
-            sa.or_(Membership.course_id.in_(course_ids), Membership.person_id.in_(person_ids))
-        )
-    )
-    db.session.execute(db.delete(Course).where(Course.platform_id == platform.id))
-    db.session.execute(db.delete(Person).where(Person.platform_id == platform.id))
-    db.session.delete(platform)
+    db.session.execute(sa.delete(Platform).where(Platform.id == platform.id))
     db.session.commit()
+    db.session.expunge_all()
     invalidate_frame_ancestors()
 
 
@@ -464,10 +446,7 @@ def remove_deployment(platform: Platform, deployment: Deployment) -> None:
             {"deployment_id": ["this deployment does not belong to this registration"]}
         )
     # Courses keep their data; they only forget which install they came through
-    # (explicitly: SQLite does not apply ON DELETE SET NULL unless asked).
-    db.session.execute(
-        db.update(Course).where(Course.deployment_id == deployment.id).values(deployment_id=None)
-    )
+    # (the foreign key's ON DELETE SET NULL).
     platform.deployments.remove(deployment)
     db.session.commit()
     invalidate_frame_ancestors()

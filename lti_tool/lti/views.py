@@ -4,23 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, jsonify, render_template, request, session
-from flask_wtf import FlaskForm
-from sqlalchemy.exc import IntegrityError
-from wtforms import StringField
-from wtforms.validators import DataRequired, Length
+from flask import Blueprint, jsonify, render_template, request
 
-from lti_tool.courses.context import membership_key, remember_course, start_person_session
-from lti_tool.courses.services import RegistrationRemovedError, record_launch
-from lti_tool.courses.views import land
-from lti_tool.extensions import csrf, db
+from lti_tool.extensions import csrf
 from lti_tool.lti import keys
-from lti_tool.lti.context import DeepLinkingSettings, LaunchContext
-from lti_tool.lti.deep_linking import ResourceLinkItem, accepts_resource_links, response_jwt
-from lti_tool.lti.errors import CookiesBlockedError, LaunchError, LtiError
-from lti_tool.lti.launch import begin_login, external_url, validate_launch
-from lti_tool.lti.models import Platform
-from lti_tool.lti.tool_conf import registration_exists
+from lti_tool.lti.errors import CookiesBlockedError, LtiError
+from lti_tool.lti.handoff import hand_over
+from lti_tool.lti.launch import begin_login, validate_launch
 
 bp = Blueprint("lti", __name__, url_prefix="/lti")
 log = logging.getLogger("lti_tool.lti")
@@ -57,51 +47,9 @@ def login():
 @bp.route("/launch", methods=["POST"])
 @csrf.exempt
 def launch():
-    """Steps 2–4: validate the id_token, record the launch, start the tool session."""
+    """Steps 2–4: validate the id_token, then hand the launch over (see ``handoff``)."""
     ctx, platform = validate_launch(request.form.to_dict())
-    try:
-        ctx, course_ctx = record_launch(ctx, platform)
-    except (IntegrityError, RegistrationRemovedError) as exc:
-        # Rows that would refer to a registration removed a moment ago (by hand, while
-        # a copy of it was remembered): refuse the launch, nothing was written. Any
-        # other failure to write is a fault and stays one.
-        if registration_exists(platform.id, ctx.deployment_pk):
-            raise
-        # The class name only: the exception's text could carry the launch's values.
-        log.warning(
-            "lti launch recorded nothing: registration removed meanwhile (%s)",
-            exc.__class__.__name__,
-        )
-        raise LaunchError(
-            "V7", "the platform or deployment of this launch was removed while it was "
-            "being recorded: check it on the tool's admin page",
-            iss=platform.issuer, client_id=platform.client_id,
-        ) from None
-    log.info(
-        "lti launch iss=%s client_id=%s deployment_id=%s type=%s course=%s staff=%s",
-        ctx.platform.issuer,
-        ctx.platform.client_id,
-        ctx.deployment_id,
-        ctx.message_type,
-        ctx.course_id,
-        ctx.roles.is_staff,
-    )
-    start_person_session(ctx.person_id)
-    if ctx.is_deep_linking:
-        return _start_deep_linking(ctx)
-    if ctx.course_id is None:
-        return render_template("lti/no_course.html", ctx=ctx)
-    remember_course(ctx.course_id, ctx.person_id, _membership_key(ctx))
-    if ctx.roles.is_staff:
-        return land(ctx.course_id, course_ctx)
-    if ctx.roles.is_learner:
-        return render_template("lti/staff_only.html", ctx=ctx)
-    return render_template("lti/no_course_role.html", ctx=ctx)
-
-
-def _membership_key(ctx: LaunchContext) -> str:
-    context_id = ctx.course.context_id if ctx.course is not None else ""
-    return membership_key(ctx.platform.id, ctx.person.sub, context_id)
+    return hand_over(ctx, platform)
 
 
 @bp.get("/jwks.json")
@@ -110,65 +58,3 @@ def jwks():
     response = jsonify(keys.jwks())
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
-
-
-class DeepLinkForm(FlaskForm):
-    title = StringField(
-        "Title of the link in your course",
-        validators=[DataRequired("Give the link a title."), Length(max=255)],
-    )
-
-
-DEEP_LINK_SESSION_KEY = "deep_link"
-
-
-def _start_deep_linking(ctx: LaunchContext):  # type: ignore[no-untyped-def]
-    """A teacher is placing Staffroom in the LMS: offer a link to the course's staffroom."""
-    if not ctx.roles.is_staff:
-        return render_template("lti/staff_only.html", ctx=ctx)
-    settings = ctx.deep_linking
-    assert settings is not None
-    if ctx.course_id is not None:
-        remember_course(ctx.course_id, ctx.person_id, _membership_key(ctx))
-    session[DEEP_LINK_SESSION_KEY] = {
-        "platform_id": ctx.platform.id,
-        "deployment_id": ctx.deployment_id,
-        "return_url": settings.return_url,
-        "accept_types": list(settings.accept_types),
-        "accept_multiple": settings.accept_multiple,
-        "data": settings.data,
-    }
-    form = DeepLinkForm(title=settings.title or "Staffroom")
-    return render_template(
-        "lti/deep_link.html", form=form, ctx=ctx, accepts=accepts_resource_links(settings)
-    )
-
-
-@bp.post("/deep-link")
-def deep_link_response():
-    """Send the chosen link back to the LMS (Deep Linking 2.0 response, checklist D1–D5)."""
-    pending = session.get(DEEP_LINK_SESSION_KEY)
-    if not pending:
-        return render_template("errors/not_launched.html"), 401
-    form = DeepLinkForm()
-    settings = DeepLinkingSettings(
-        return_url=pending["return_url"],
-        accept_types=tuple(pending["accept_types"]),
-        accept_multiple=pending["accept_multiple"],
-        data=pending["data"],
-    )
-    if not form.validate_on_submit():
-        return render_template(
-            "lti/deep_link.html", form=form, ctx=None, accepts=accepts_resource_links(settings)
-        ), 400
-    platform = db.session.get(Platform, pending["platform_id"])
-    if platform is None or not platform.active:
-        return render_template("errors/not_launched.html"), 401
-    token = response_jwt(
-        platform,
-        pending["deployment_id"],
-        settings,
-        [ResourceLinkItem(title=form.title.data.strip(), url=external_url("lti.launch"))],
-    )
-    session.pop(DEEP_LINK_SESSION_KEY, None)
-    return render_template("lti/deep_link_return.html", return_url=settings.return_url, jwt=token)

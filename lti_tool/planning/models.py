@@ -178,37 +178,6 @@ class SpaceTemplate(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Comment(db.Model):
-    """Discussion on a plan."""
-
-    __tablename__ = "comment"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    plan_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("plan.id", ondelete="CASCADE"), index=True
-    )
-    author_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("person.id", ondelete="SET NULL")
-    )
-    body: Mapped[str] = mapped_column(sa.Text)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    edited_at: Mapped[datetime | None] = mapped_column()
-
-
-class Mention(db.Model):
-    """An @mention of a space member in a comment; unseen ones show on their dashboard."""
-
-    __tablename__ = "mention"
-    __table_args__ = (sa.UniqueConstraint("comment_id", "person_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    comment_id: Mapped[int] = mapped_column(sa.ForeignKey("comment.id", ondelete="CASCADE"))
-    person_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("person.id", ondelete="CASCADE"), index=True
-    )
-    seen_at: Mapped[datetime | None] = mapped_column()
-
-
 class Draft(db.Model):
     """Unsaved edits kept by autosave, so a dropped connection or expired session loses nothing.
 

@@ -1,27 +1,62 @@
-"""Who may see and change a planning space: one rule, checked in one place.
+"""Who may see and change a planning space: one rule, written once.
 
 * A **course space** belongs to the staff of its course: a person with an
   active staff membership (instructor, teaching assistant, designer) in that
   course, as the last launch or roster refresh said. Learners never are.
 * A **team space** belongs to its members: people whose ``SpaceMember`` row is
   ``active``. Invited people see only the invitation. The owner(s) manage members.
+* Nothing crosses platforms.
 
-Everything else follows: every view of ``lti_tool.planning`` (and of the tasks
-and comments that live in a space) loads the space through :func:`load_space`,
-which refuses with 404 (an outsider must not learn that a space exists) before
-any view code runs, and checks the permission with :func:`require`.
+:func:`space_rule` states this once, as a SQL condition on ``space`` for a
+person given as two SQL expressions. Everything else comes from it: the
+single-space check (:func:`space_access`, and so every view, through
+:func:`load_space_from_request`), the plan rule (:func:`plan_rule`), the list
+filters of tasks, discussion, search and "what's new" (through the kinds
+planning registers, :mod:`lti_tool.planning.kinds`), and who is in a space
+(:func:`lti_tool.planning.services.members_of`, held equal to the rule by a test).
+
+Views declare what they need with :func:`lti_tool.courses.policy.requires` and a
+:class:`SpacePermission`; plans are loaded with :func:`load_plan`, the one loader.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
-from flask import abort
+import sqlalchemy as sa
+from flask import abort, g, request
 
 from lti_tool.courses.models import Membership, Person
 from lti_tool.extensions import db
 from lti_tool.planning.models import MemberStatus, Plan, Space, SpaceKind, SpaceMember
+
+
+def space_rule(person_id: Any, platform_id: Any) -> sa.ColumnElement[bool]:
+    """The rule: the spaces this person may see (a condition on ``space``)."""
+    staff_courses = sa.select(Membership.course_id).where(
+        Membership.person_id == person_id, Membership.is_active_staff()
+    )
+    team_spaces = sa.select(SpaceMember.space_id).where(
+        SpaceMember.person_id == person_id, SpaceMember.status == MemberStatus.ACTIVE
+    )
+    return sa.and_(
+        Space.platform_id == platform_id,
+        sa.or_(
+            sa.and_(Space.kind == SpaceKind.COURSE, Space.course_id.in_(staff_courses)),
+            sa.and_(Space.kind == SpaceKind.TEAM, Space.id.in_(team_spaces)),
+        ),
+    )
+
+
+def visible_space_ids(person_id: Any, platform_id: Any) -> sa.Select:
+    return sa.select(Space.id).where(space_rule(person_id, platform_id))
+
+
+def plan_rule(person_id: Any, platform_id: Any) -> sa.ColumnElement[bool]:
+    """A plan is seen by whoever may see its space (a condition on ``plan``)."""
+    return Plan.space_id.in_(visible_space_ids(person_id, platform_id))
 
 
 class SpacePermission(StrEnum):
@@ -31,6 +66,11 @@ class SpacePermission(StrEnum):
     MANAGE_TASKS = "manage_tasks"
     MANAGE_TEMPLATES = "manage_templates"
     MANAGE_MEMBERS = "manage_members"
+
+    def granted(self) -> bool:
+        """For :func:`~lti_tool.courses.policy.requires`: the space of this request allows it."""
+        access = g.get("space")
+        return access is not None and access.can(self)
 
 
 MEMBER_PERMISSIONS = frozenset(
@@ -58,60 +98,47 @@ class SpaceAccess:
         return permission in self.permissions
 
 
-def space_access(space: Space, person: Person) -> SpaceAccess | None:
-    """The person's access to the space, or None when they are not a member."""
-    if space.platform_id != person.platform_id:
-        return None
-    member = db.session.scalars(
-        db.select(SpaceMember).filter_by(space_id=space.id, person_id=person.id)
-    ).first()
-    if space.kind == SpaceKind.COURSE:
-        staff = db.session.scalar(
-            db.select(Membership.id)
-            .filter_by(course_id=space.course_id, person_id=person.id)
-            .where(Membership.is_active_staff())
+def space_access(space_id: int, person: Person) -> SpaceAccess | None:
+    """The person's access to the space, or None when the rule does not admit them. One query."""
+    row = db.session.execute(
+        sa.select(Space, SpaceMember)
+        .outerjoin(
+            SpaceMember,
+            sa.and_(SpaceMember.space_id == Space.id, SpaceMember.person_id == person.id),
         )
-        if staff is None:
-            return None
-        return SpaceAccess(space, person, member, MEMBER_PERMISSIONS)
-    if member is None or member.status != MemberStatus.ACTIVE:
+        .where(Space.id == space_id, space_rule(person.id, person.platform_id))
+    ).first()
+    if row is None:
         return None
-    permissions = OWNER_PERMISSIONS if member.is_owner else MEMBER_PERMISSIONS
-    return SpaceAccess(space, person, member, permissions)
+    space, member = row
+    owner = space.kind == SpaceKind.TEAM and member is not None and member.is_owner
+    return SpaceAccess(space, person, member, OWNER_PERMISSIONS if owner else MEMBER_PERMISSIONS)
 
 
 def load_space(space_id: int, person: Person) -> SpaceAccess:
     """The space if this person may see it; otherwise 404, whether or not it exists."""
-    space = db.session.get(Space, space_id)
-    access = space_access(space, person) if space is not None else None
+    access = space_access(space_id, person)
     if access is None:
         abort(404)
     return access
 
 
-def require(access: SpaceAccess, permission: SpacePermission) -> None:
-    if not access.can(permission):
-        abort(403)
-
-
 def load_space_from_request() -> None:
-    """``before_request`` for every blueprint whose URLs carry ``<int:space_id>``.
+    """``before_request`` of the planning blueprint, for every URL with ``<int:space_id>``.
 
     Sets ``g.space`` (a :class:`SpaceAccess`) for the person of the course
-    context, or refuses with 404. Registered by the planning and tasks
-    blueprints, which are nested in the course blueprint (so ``g.ctx`` exists).
+    context, or refuses with 404. The blueprint is nested in the course
+    blueprint, so ``g.ctx`` exists.
     """
-    from flask import g, request
-
     space_id = (request.view_args or {}).get("space_id")
     if space_id is not None:
         g.space = load_space(space_id, g.ctx.person)
 
 
 def load_plan(access: SpaceAccess, plan_id: int) -> Plan:
-    """A plan of the space the person may see; a plan of another space is a 404 here."""
+    """The one plan loader: a plan of the space the person may see; elsewhere it is a 404."""
     plan = db.session.scalars(
-        db.select(Plan).where(Plan.id == plan_id, Plan.space_id == access.space.id)
+        sa.select(Plan).where(Plan.id == plan_id, Plan.space_id == access.space.id)
     ).first()
     if plan is None:
         abort(404)

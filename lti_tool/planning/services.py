@@ -2,8 +2,8 @@
 
 Views decide *who* may act (``lti_tool.planning.policy``); this module decides
 *what happens*, in one transaction per action, so that the rules (a save from
-a stale version never wins, history is never deleted) hold whatever page or
-script calls them.
+a stale version never wins, history is never deleted, the search index follows
+every save) hold whatever page or script calls them.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from lti_tool.courses.models import Course, Membership, Person
+from lti_tool.courses.registry import Subject
 from lti_tool.db import utcnow
 from lti_tool.extensions import db
 from lti_tool.planning.models import (
@@ -31,6 +32,10 @@ from lti_tool.planning.models import (
     SpaceMember,
     SpaceTemplate,
 )
+from lti_tool.search import services as search
+
+PLAN_KIND = "plan"  # the registry kind of plans (lti_tool.planning.kinds)
+SPACE_KIND = "space"
 
 # A plan body holds a unit's worth of prose and tables; more is almost certainly a paste error.
 BODY_MAX_CHARS = 100_000
@@ -387,12 +392,6 @@ def space_overview(space: Space) -> SpaceOverview:
     return overview
 
 
-def get_plan(space: Space, plan_id: int) -> Plan | None:
-    return db.session.scalars(
-        db.select(Plan).where(Plan.id == plan_id, Plan.space_id == space.id)
-    ).first()
-
-
 def units_of(space: Space, exclude_id: int | None = None) -> list[Plan]:
     """The units a lesson may sit in."""
     query = db.select(Plan).where(
@@ -444,10 +443,17 @@ def create_plan(space: Space, author: Person, data: PlanData, draft_key: str | N
     db.session.add(plan)
     db.session.flush()
     db.session.add(_revision(plan.id, 1, data, author))
+    index_plan(plan.id, data)
     if draft_key:
         _delete_draft(author, space, draft_key)
     db.session.commit()
     return plan
+
+
+def index_plan(plan_id: int, data: PlanData | Plan) -> None:
+    """The plan's text in the search index, in the saving transaction."""
+    search.index(Subject(PLAN_KIND, plan_id), title=data.title, tags=data.tags or "",
+                 body=f"{data.objectives or ''}\n{data.body or ''}")
 
 
 class StaleVersionError(Exception):
@@ -484,6 +490,7 @@ def save_plan(plan: Plan, author: Person, base_version: int, data: PlanData,
         raise StaleVersionError(current or 0)
     new_version = base_version + 1
     db.session.add(_revision(plan_id, new_version, data, author, restored_from))
+    index_plan(plan_id, data)
     _delete_draft(author, db.session.get(Space, space_id), f"plan-{plan_id}")  # type: ignore[arg-type]
     try:
         db.session.commit()
@@ -664,3 +671,47 @@ def export_markdown(plan: Plan, lessons: list[Plan], exported_at: datetime | Non
     when = (exported_at or utcnow()).strftime("%Y-%m-%d %H:%M UTC")
     out.append(f"*Exported from Staffroom on {when}.*\n")
     return "\n".join(out)
+
+
+# --- visits ("changed since your last visit") -------------------------------------------
+
+
+def record_space_visit(space: Space, person: Person, when: datetime | None = None) -> None:
+    """Stamp the person's last visit to the space's home page.
+
+    A course space grants access through the roster, so its members may have no
+    ``SpaceMember`` row yet: the first visit creates one (a concurrent first
+    visit that wins the unique constraint is simply updated instead).
+    """
+    stamp = when or utcnow()
+    updated = db.session.execute(
+        sa.update(SpaceMember)
+        .where(SpaceMember.space_id == space.id, SpaceMember.person_id == person.id)
+        .values(last_visit_at=stamp)
+        .execution_options(synchronize_session="fetch")
+    ).rowcount
+    if not updated:
+        if space.kind != SpaceKind.COURSE:
+            db.session.rollback()
+            return
+        db.session.add(
+            SpaceMember(space_id=space.id, person_id=person.id, status=MemberStatus.ACTIVE,
+                        last_visit_at=stamp)
+        )
+        try:
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+            db.session.execute(
+                sa.update(SpaceMember)
+                .where(SpaceMember.space_id == space.id, SpaceMember.person_id == person.id)
+                .values(last_visit_at=stamp)
+            )
+        else:
+            return
+    db.session.commit()
+
+
+def plan_ids_of(space: Space) -> sa.Select:
+    """``SELECT id`` of the space's plans (for the blocks' queries about a whole space)."""
+    return sa.select(Plan.id).where(Plan.space_id == space.id)

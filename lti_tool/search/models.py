@@ -1,10 +1,13 @@
-"""The search index: one row per searchable thing (a plan, a comment), kept by the database.
+"""The search index: one row per searchable text (a plan, a comment, an observation…).
 
-Rows of ``search_document`` are written only by database triggers on ``plan``
-and ``comment`` (created by migration ``0003_search``), never by Python code:
-whoever saves a plan or a comment, through whichever service, the index follows
-in the same transaction. The table is a plain table on both databases so that
-models and migrations agree; the full-text machinery differs per dialect:
+A row's *source* is the object its text comes from; its *subject* is the object
+a hit opens, whose kind's rule (in :mod:`lti_tool.courses.registry`) decides who
+may find it. For a plan both are the plan; for a comment on a plan the source is
+the comment and the subject the plan. Features and blocks write their rows with
+:func:`lti_tool.search.services.index` in the transaction that saves the object,
+and the rows go when the object goes (its kind's ``forget`` trigger, see
+:mod:`lti_tool.db`). The table is a plain table on both databases so that models
+and migrations agree; the full-text machinery differs per dialect:
 
 * **PostgreSQL**: ``document`` is a ``tsvector`` filled by a ``BEFORE`` trigger
   (title weight A, tags B, body C; ``english`` configuration) with a GIN index.
@@ -27,27 +30,20 @@ from lti_tool.extensions import db
 FTS_TABLE_PREFIX = "search_fts"
 
 
-class SearchKind:
-    PLAN = "plan"
-    COMMENT = "comment"
-
-
 class SearchDocument(db.Model):
     __tablename__ = "search_document"
     __table_args__ = (
         # GIN on PostgreSQL; on SQLite an ordinary index over an always-NULL column (tiny).
         sa.Index("ix_search_document_document", "document", postgresql_using="gin"),
+        sa.UniqueConstraint("source_kind", "source_id"),
+        sa.Index("ix_search_document_subject", "subject_kind", "subject_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    space_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("space.id", ondelete="CASCADE"), index=True
-    )
-    plan_id: Mapped[int] = mapped_column(sa.ForeignKey("plan.id", ondelete="CASCADE"), index=True)
-    comment_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("comment.id", ondelete="CASCADE"), index=True
-    )
-    kind: Mapped[str] = mapped_column(sa.String(8))
+    source_kind: Mapped[str] = mapped_column(sa.String(32))
+    source_id: Mapped[int] = mapped_column()
+    subject_kind: Mapped[str] = mapped_column(sa.String(32))
+    subject_id: Mapped[int] = mapped_column()
     title: Mapped[str] = mapped_column(sa.String(200), default="")
     tags: Mapped[str] = mapped_column(sa.String(500), default="")
     body: Mapped[str] = mapped_column(sa.Text, default="")

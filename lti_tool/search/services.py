@@ -1,7 +1,10 @@
-"""Search plans and comments across every space a teacher can reach, ranked.
+"""Search everything a teacher may read, ranked: plans, comments, and any feature's objects.
 
-One query per search, restricted in SQL to :func:`accessible_space_ids`, so a
-result from a space the teacher cannot open is never even read.
+Features and blocks put their texts in the index with :func:`index` (in the
+transaction that saves them) and take them out with :func:`unindex`. A search is
+one query, restricted in SQL by the registry's list filter
+(:func:`lti_tool.courses.registry.visible`), so a result the teacher may not read
+is never even read; then one query per kind among the hits names them.
 
 * **SQLite**: FTS5 ``MATCH`` on ``search_fts``, ranked by ``bm25`` with the
   title weighing most, then tags, then the body; ``highlight``/``snippet``.
@@ -24,11 +27,11 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from markupsafe import Markup, escape
 
+from lti_tool.courses import registry
 from lti_tool.courses.models import Person
+from lti_tool.courses.registry import Subject, SubjectInfo
 from lti_tool.extensions import db
-from lti_tool.planning.models import Plan, Space
-from lti_tool.search.models import SearchDocument, SearchKind
-from lti_tool.tasks.services import accessible_space_ids
+from lti_tool.search.models import SearchDocument
 
 QUERY_MAX_CHARS = 200
 MAX_TERMS = 12
@@ -38,16 +41,58 @@ _PHRASE_OR_WORD = re.compile(r'"([^"]*)"|(\S+)')
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
+TITLE_MAX = 200
+TAGS_MAX = 500
+
+
 @dataclass(frozen=True)
 class SearchHit:
-    kind: str  # SearchKind.PLAN or SearchKind.COMMENT
-    plan_id: int
-    space_id: int
-    space_name: str
-    plan_title: str
-    title: Markup  # the plan's title, matches marked
-    snippet: Markup  # the matching part of the body or comment, matches marked
-    comment_id: int | None
+    source: Subject  # what the text comes from: the plan itself, or a comment on it
+    subject: SubjectInfo  # what the hit opens
+    title: Markup  # the document's title (or the subject's), matches marked
+    snippet: Markup  # the matching part of the body, matches marked
+
+    @property
+    def url(self) -> str:
+        """The subject's page; a text from elsewhere on it (a comment) is its anchor."""
+        if self.source.kind == self.subject.subject.kind:
+            return self.subject.url
+        return f"{self.subject.url}#{self.source.kind}-{self.source.id}"
+
+
+def index(source: Subject, subject: Subject | None = None, *, title: str = "", tags: str = "",
+          body: str = "") -> None:
+    """Put a text in the index (or replace it), in the caller's transaction.
+
+    ``source`` is the object the text comes from, ``subject`` the object a hit opens
+    (the same by default); whoever may read the subject may find the text.
+    """
+    subject = subject or source
+    values = {
+        "subject_kind": subject.kind, "subject_id": subject.id,
+        "title": title[:TITLE_MAX], "tags": tags[:TAGS_MAX], "body": body,
+    }
+    updated = db.session.execute(
+        sa.update(SearchDocument)
+        .where(SearchDocument.source_kind == source.kind, SearchDocument.source_id == source.id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not updated:
+        db.session.execute(
+            sa.insert(SearchDocument).values(
+                source_kind=source.kind, source_id=source.id, **values
+            )
+        )
+
+
+def unindex(source: Subject) -> None:
+    """Take a text out of the index, in the caller's transaction."""
+    db.session.execute(
+        sa.delete(SearchDocument).where(
+            SearchDocument.source_kind == source.kind, SearchDocument.source_id == source.id
+        )
+    )
 
 
 def normalise(query: str) -> str:
@@ -117,7 +162,7 @@ def marked_to_html(text: str) -> Markup:
 
 
 def search(person: Person, query: str, limit: int = RESULTS) -> list[SearchHit]:
-    """The best matches for ``query`` in the person's spaces, best first."""
+    """The best matches for ``query`` among what the person may read, best first."""
     text = normalise(query)
     if not _WORD.search(text):
         return []
@@ -128,22 +173,32 @@ def search(person: Person, query: str, limit: int = RESULTS) -> list[SearchHit]:
         if not expression:
             return []
         rows = _search_sqlite(person, expression, limit)
-    return [
-        SearchHit(
-            kind=kind, plan_id=plan_id, space_id=space_id, space_name=space_name,
-            plan_title=plan_title,
-            title=marked_to_html(title if kind == SearchKind.PLAN and title else plan_title),
-            snippet=marked_to_html(snippet or ""), comment_id=comment_id,
-        )
-        for kind, plan_id, space_id, space_name, plan_title, title, snippet, comment_id in rows
-    ]
+    subjects = registry.describe(Subject(kind, sid) for _, _, kind, sid, _, _ in rows)
+    hits = []
+    for source_kind, source_id, kind, sid, title, snippet in rows:
+        info = subjects.get(Subject(kind, sid))
+        if info is None:
+            continue
+        hits.append(SearchHit(
+            source=Subject(source_kind, source_id),
+            subject=info,
+            title=marked_to_html(title) if title else escape(info.title),
+            snippet=marked_to_html(snippet or ""),
+        ))
+    return hits
 
 
-def _visible(person: Person) -> list[sa.ColumnElement[bool]]:
-    return [
-        SearchDocument.space_id.in_(accessible_space_ids(person)),
-        Plan.archived.is_(False),
-    ]
+def _visible(person: Person) -> sa.ColumnElement[bool]:
+    return registry.visible(
+        SearchDocument.subject_kind, SearchDocument.subject_id, person.id, person.platform_id,
+        listed_only=True,
+    )
+
+
+_COLUMNS = (
+    SearchDocument.source_kind, SearchDocument.source_id,
+    SearchDocument.subject_kind, SearchDocument.subject_id,
+)
 
 
 def _search_sqlite(person: Person, expression: str, limit: int) -> list[tuple]:
@@ -152,17 +207,13 @@ def _search_sqlite(person: Person, expression: str, limit: int) -> list[tuple]:
     rank = sa.func.bm25(fts_name, 10.0, 4.0, 1.0)
     statement = (
         sa.select(
-            SearchDocument.kind, SearchDocument.plan_id, SearchDocument.space_id, Space.name,
-            Plan.title,
+            *_COLUMNS,
             sa.func.highlight(fts_name, 0, START, STOP),
             sa.func.snippet(fts_name, 2, START, STOP, "…", 24),
-            SearchDocument.comment_id,
         )
         .select_from(fts)
         .join(SearchDocument, SearchDocument.id == fts.c.rowid)
-        .join(Plan, Plan.id == SearchDocument.plan_id)
-        .join(Space, Space.id == SearchDocument.space_id)
-        .where(fts_name.op("MATCH")(expression), *_visible(person))
+        .where(fts_name.op("MATCH")(expression), _visible(person))
         .order_by(rank, SearchDocument.id)
         .limit(limit)
     )
@@ -176,8 +227,7 @@ def _search_postgres(person: Person, text: str, limit: int) -> list[tuple]:
             SearchDocument.id.label("id"),
             sa.func.ts_rank(SearchDocument.document, tsquery).label("rank"),
         )
-        .join(Plan, Plan.id == SearchDocument.plan_id)
-        .where(SearchDocument.document.op("@@")(tsquery), *_visible(person))
+        .where(SearchDocument.document.op("@@")(tsquery), _visible(person))
         .order_by(sa.desc("rank"), SearchDocument.id)
         .limit(limit)
         .subquery()
@@ -185,18 +235,14 @@ def _search_postgres(person: Person, text: str, limit: int) -> list[tuple]:
     options = f"StartSel={START}, StopSel={STOP}"
     statement = (
         sa.select(
-            SearchDocument.kind, SearchDocument.plan_id, SearchDocument.space_id, Space.name,
-            Plan.title,
+            *_COLUMNS,
             sa.func.ts_headline("english", SearchDocument.title, tsquery,
                                 options + ", HighlightAll=true"),
             sa.func.ts_headline("english", SearchDocument.body, tsquery,
                                 options + ', MaxWords=30, MinWords=12, MaxFragments=2, '
                                 'FragmentDelimiter=" … "'),
-            SearchDocument.comment_id,
         )
         .join(ranked, ranked.c.id == SearchDocument.id)
-        .join(Plan, Plan.id == SearchDocument.plan_id)
-        .join(Space, Space.id == SearchDocument.space_id)
         .order_by(ranked.c.rank.desc(), SearchDocument.id)
     )
     return [tuple(r) for r in db.session.execute(statement)]

@@ -1,31 +1,32 @@
-"""Forms of tasks and comments: Flask-WTF, so every POST carries a CSRF token.
+"""Forms of tasks: Flask-WTF, so every POST carries a CSRF token.
 
-Field rules that depend on the space (an owner must be a member) live in the
-services; the views attach the services' messages to these fields, so a bad
-value is reported next to its field and everything else typed is kept.
+Field rules that depend on the subject (an owner must be able to see it) live
+in the services; the views attach the services' messages to these fields, so a
+bad value is reported next to its field and everything else typed is kept.
 """
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import DateField, HiddenField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
+from lti_tool.courses.registry import AudienceMember
 from lti_tool.tasks.models import TaskStatus
-from lti_tool.tasks.services import STATUS_LABELS, SpaceMemberInfo
+from lti_tool.tasks.services import STATUS_LABELS
 
 STATUS_CHOICES = [SelectChoice(s.value, STATUS_LABELS[s]) for s in TaskStatus]
 
 
 def optional_id(value: object) -> int | None:
-    """"" is nobody; anything that is not a whole number becomes 0, which no member has."""
+    """"" is nobody; anything that is not a short run of ASCII digits becomes 0 (nobody's id)."""
     if value in (None, ""):
         return None
-    try:
-        return int(str(value))
-    except ValueError:
+    text = str(value)
+    if not (text.isascii() and text.isdigit() and len(text) <= 12):
         return 0
+    return int(text)
 
 
 class TaskForm(FlaskForm):
@@ -35,14 +36,13 @@ class TaskForm(FlaskForm):
                        format="%Y-%m-%d")
     status = SelectField("Status", choices=STATUS_CHOICES, validate_choice=False,
                          default=TaskStatus.TO_DO.value)
-    plan_id = HiddenField()
+    version = HiddenField()
     next = HiddenField()
 
-    def set_members(self, members: list[SpaceMemberInfo]) -> None:
-        """Owner choices: nobody yet, then each member with their strengths to delegate by."""
+    def set_members(self, members: list[AudienceMember]) -> None:
+        """Owner choices: nobody yet, then each colleague with their note (strengths)."""
         self.owner_id.choices = [SelectChoice("", "Nobody yet")] + [
-            SelectChoice(str(m.id), f"{m.name} — strengths: {m.strengths}" if m.strengths
-                         else m.name)
+            SelectChoice(str(m.id), f"{m.name} — {m.note}" if m.note else m.name)
             for m in members
         ]
 
@@ -53,7 +53,3 @@ class StatusForm(FlaskForm):
     status = SelectField("Status", choices=STATUS_CHOICES, validate_choice=False)
     next = HiddenField()
 
-
-class CommentForm(FlaskForm):
-    body = TextAreaField("Your comment")
-    next = HiddenField()

@@ -1,8 +1,8 @@
-"""Tasks: owned, dated work items that features attach to what they are about.
+"""Tasks: owned, dated work items on any feature's object.
 
-A task belongs to a planning space and, optionally, to one plan. Observation
-cycles and learner notes will attach their follow-ups here too (each with its
-own nullable reference column), so that "My tasks" is one query over one table.
+A task belongs to a :class:`~lti_tool.courses.registry.Subject`: a plan or a
+space, an observation (its next steps), a learner note (its follow-up). "My
+tasks" is one query over this one table, filtered by the registry's access rules.
 """
 
 from __future__ import annotations
@@ -24,20 +24,22 @@ class TaskStatus(StrEnum):
 
 
 class Task(db.Model):
+    """``version`` counts saves: an edit from an older version is refused, never applied."""
+
     __tablename__ = "task"
-    __table_args__ = (sa.Index("ix_task_owner_status_due", "owner_id", "status", "due_on"),)
+    __table_args__ = (
+        sa.Index("ix_task_owner_status_due", "owner_id", "status", "due_on"),
+        sa.Index("ix_task_subject", "subject_kind", "subject_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    space_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("space.id", ondelete="CASCADE"), index=True
-    )
-    plan_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("plan.id", ondelete="CASCADE"), index=True
-    )
+    subject_kind: Mapped[str] = mapped_column(sa.String(32))
+    subject_id: Mapped[int] = mapped_column()
     title: Mapped[str] = mapped_column(sa.String(200))
     owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("person.id", ondelete="SET NULL"))
     due_on: Mapped[date | None] = mapped_column()
     status: Mapped[str] = mapped_column(sa.String(8), default=TaskStatus.TO_DO)
+    version: Mapped[int] = mapped_column(default=1)
     created_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("person.id", ondelete="SET NULL")
     )

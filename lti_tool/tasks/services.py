@@ -1,27 +1,26 @@
-"""Task rules and queries: who may own a task, creating and updating, and "My tasks".
+"""Task rules and queries: who may own a task, creating and changing one, and "My tasks".
 
-Which spaces a person can reach is stated once here as a SQL subquery,
-:func:`accessible_space_ids`, mirroring :func:`lti_tool.planning.policy.space_access`
-(course space: active staff membership of its course; team space: an active
-``SpaceMember`` row; same platform). Lists that span spaces ("My tasks",
-"what's new", search) filter with it inside their one query, so a teacher who
-lost access to a course stops seeing its tasks at once, without a loop over spaces.
+A task hangs off a :class:`~lti_tool.courses.registry.Subject`. Who may see,
+change and own it is that subject's kind's rule, from the registry: every list
+filters with :func:`lti_tool.courses.registry.visible` inside its one query, so
+a teacher who lost access to a course stops seeing its tasks at once, and the
+names of the subjects come from one query per kind (:func:`registry.describe`).
 """
 
 from __future__ import annotations
 
-import functools
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
 
-from lti_tool.courses.models import Membership, Person
+from lti_tool.courses import registry
+from lti_tool.courses.models import Person
+from lti_tool.courses.registry import AudienceMember, Subject, SubjectInfo
 from lti_tool.db import utcnow
 from lti_tool.extensions import db
-from lti_tool.planning.models import MemberStatus, Plan, Space, SpaceKind, SpaceMember
-from lti_tool.planning.services import members_of
 from lti_tool.tasks.models import Task, TaskStatus
 
 TITLE_MAX = 200
@@ -32,66 +31,6 @@ STATUS_LABELS = {
     TaskStatus.DOING: "Doing",
     TaskStatus.DONE: "Done",
 }
-
-
-def accessible_space_ids(person: Person) -> sa.Select:
-    """A ``SELECT space.id`` of every space the person may see (use with ``in_``)."""
-    return _accessible_space_ids(person.id, person.platform_id)
-
-
-def _accessible_space_ids(person_id: Any, platform_id: Any) -> sa.Select:
-    """The rule of :func:`accessible_space_ids`, for values or bound parameters."""
-    staff_courses = sa.select(Membership.course_id).where(
-        Membership.person_id == person_id,
-        Membership.is_active_staff(),
-    )
-    team_spaces = sa.select(SpaceMember.space_id).where(
-        SpaceMember.person_id == person_id, SpaceMember.status == MemberStatus.ACTIVE
-    )
-    return sa.select(Space.id).where(
-        Space.platform_id == platform_id,
-        sa.or_(
-            sa.and_(Space.kind == SpaceKind.COURSE, Space.course_id.in_(staff_courses)),
-            sa.and_(Space.kind == SpaceKind.TEAM, Space.id.in_(team_spaces)),
-        ),
-    )
-
-
-@functools.cache
-def accessible_space_ids_param() -> sa.Select:
-    """:func:`accessible_space_ids` with the person as the bound parameters
-    ``person_id`` and ``platform_id``, built once.
-
-    Hot queries (the dashboard) embed this in statements they also build once:
-    a statement object that is reused keeps its SQLAlchemy cache key and finds
-    its compiled form at once, instead of being rebuilt on every request.
-    """
-    return _accessible_space_ids(sa.bindparam("person_id"), sa.bindparam("platform_id"))
-
-
-@dataclass(frozen=True)
-class SpaceMemberInfo:
-    """A person who may own tasks and be mentioned in a space, with their strengths."""
-
-    person: Person
-    strengths: str
-
-    @property
-    def id(self) -> int:
-        return self.person.id
-
-    @property
-    def name(self) -> str:
-        return self.person.display_name
-
-
-def space_members(space: Space) -> list[SpaceMemberInfo]:
-    """The members of a space with their strengths, sorted by name (one query).
-
-    Membership is the planning package's rule (:func:`lti_tool.planning.services.members_of`).
-    """
-    members = [SpaceMemberInfo(row.person, row.strengths) for row in members_of(space)]
-    return sorted(members, key=lambda m: (m.name.casefold(), m.id))
 
 
 @dataclass
@@ -114,8 +53,8 @@ class TaskErrors:
         return bool(self.fields)
 
 
-def validate_task(data: TaskInput, members: list[SpaceMemberInfo]) -> TaskErrors:
-    """Check a task against the space: a title, a known status, an owner who is a member."""
+def validate_task(data: TaskInput, members: list[AudienceMember]) -> TaskErrors:
+    """A title, a known status, and an owner who may see what the task is about."""
     errors = TaskErrors()
     title = data.title.strip()
     if not title:
@@ -125,62 +64,98 @@ def validate_task(data: TaskInput, members: list[SpaceMemberInfo]) -> TaskErrors
     if data.status not in set(TaskStatus):
         errors.fields["status"] = "Choose to do, doing or done"
     if data.owner_id is not None and data.owner_id not in {m.id for m in members}:
-        errors.fields["owner_id"] = "Unknown member: choose someone from this space"
+        errors.fields["owner_id"] = "Unknown colleague: choose someone from the list"
     return errors
 
 
-def _apply(task: Task, data: TaskInput) -> None:
-    was_done = task.status == TaskStatus.DONE
-    task.title = data.title.strip()
-    task.owner_id = data.owner_id
-    task.due_on = data.due_on
-    task.status = data.status
+def _values(data: TaskInput, was_done: bool) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "title": data.title.strip(), "owner_id": data.owner_id, "due_on": data.due_on,
+        "status": data.status,
+    }
     if data.status == TaskStatus.DONE and not was_done:
-        task.completed_at = utcnow()
+        values["completed_at"] = utcnow()
     elif data.status != TaskStatus.DONE:
-        task.completed_at = None
+        values["completed_at"] = None
+    return values
 
 
-def create_task(space: Space, plan: Plan | None, data: TaskInput, author: Person) -> Task:
+def create_task(subject: Subject, data: TaskInput, author: Person) -> Task:
     """Store a validated task (call :func:`validate_task` first) and commit."""
     task = Task(
-        space_id=space.id, plan_id=plan.id if plan else None, created_by_id=author.id,
-        status=TaskStatus.TO_DO,
+        subject_kind=subject.kind, subject_id=subject.id, created_by_id=author.id,
+        **_values(data, was_done=False),
     )
-    _apply(task, data)
     db.session.add(task)
     db.session.commit()
     return task
 
 
-def update_task(task: Task, data: TaskInput) -> Task:
-    """Change a validated task; marking it done stamps ``completed_at``, reopening clears it."""
-    _apply(task, data)
+class StaleTaskError(Exception):
+    """The task changed since the form was opened; nothing was written."""
+
+
+def update_task(task: Task, data: TaskInput, base_version: int) -> Task:
+    """Save a validated edit made on ``base_version`` of the task, or refuse it.
+
+    The check and the write are one statement (``UPDATE … WHERE version = ?``):
+    of two edits from the same version exactly one is saved; the other raises
+    :class:`StaleTaskError` and changes nothing, so a colleague's change is never
+    overwritten unseen.
+    """
+    values = _values(data, was_done=task.status == TaskStatus.DONE)
+    result = db.session.execute(
+        sa.update(Task)
+        .where(Task.id == task.id, Task.version == base_version)
+        .values(version=Task.version + 1, updated_at=utcnow(), **values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        db.session.rollback()
+        raise StaleTaskError
     db.session.commit()
+    db.session.refresh(task)
     return task
 
 
-def get_task(space: Space, task_id: int) -> Task | None:
-    """The task if it belongs to this space (a task id from another space is not found)."""
+def set_status(task: Task, status: TaskStatus) -> Task:
+    """The one-click buttons: change the status only, whatever else changed meanwhile."""
+    values: dict[str, Any] = {"status": status}
+    if status == TaskStatus.DONE:
+        values["completed_at"] = sa.func.coalesce(Task.completed_at, utcnow())
+    else:
+        values["completed_at"] = None
+    db.session.execute(
+        sa.update(Task)
+        .where(Task.id == task.id)
+        .values(version=Task.version + 1, updated_at=utcnow(), **values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    db.session.refresh(task)
+    return task
+
+
+def get_task(task_id: int, person: Person) -> Task | None:
+    """The task if the person may see what it is about (otherwise it is not found)."""
     return db.session.scalars(
-        sa.select(Task).where(Task.id == task_id, Task.space_id == space.id)
+        sa.select(Task).where(
+            Task.id == task_id,
+            registry.visible(Task.subject_kind, Task.subject_id, person.id, person.platform_id),
+        )
     ).first()
 
 
-def get_plan(space: Space, plan_id: int) -> Plan | None:
-    """The plan if it belongs to this space."""
-    return db.session.scalars(
-        sa.select(Plan).where(Plan.id == plan_id, Plan.space_id == space.id)
-    ).first()
+def subject_of(task: Task) -> Subject:
+    return Subject(task.subject_kind, task.subject_id)
 
 
 @dataclass(frozen=True)
 class TaskRow:
-    """A task with what a list shows around it: its plan and space, and who owns it."""
+    """A task with what a list shows around it: what it is about, and who owns it."""
 
     task: Task
-    plan_title: str | None
-    space_name: str
+    subject: SubjectInfo | None
     owner_name: str | None
 
     @property
@@ -196,24 +171,22 @@ class TaskRow:
         return STATUS_LABELS.get(TaskStatus(self.task.status), self.task.status)
 
 
-def _rows_query() -> sa.Select:
-    owner = sa.orm.aliased(Person)
-    return (
-        sa.select(Task, Plan.title, Space.name, owner)
-        .join(Space, Space.id == Task.space_id)
-        .outerjoin(Plan, Plan.id == Task.plan_id)
-        .outerjoin(owner, owner.id == Task.owner_id)
-    )
-
-
-def _to_rows(result) -> list[TaskRow]:  # type: ignore[no-untyped-def]
-    return [
-        TaskRow(task, plan_title, space_name, owner.display_name if owner else None)
-        for task, plan_title, space_name, owner in result
-    ]
-
-
 _OPEN_ORDER = (Task.due_on.is_(None), Task.due_on, Task.id)
+
+
+def _rows_statement() -> sa.Select:
+    owner = sa.orm.aliased(Person)
+    return sa.select(Task, owner).outerjoin(owner, owner.id == Task.owner_id)
+
+
+def to_rows(result: Iterable[Any]) -> list[TaskRow]:
+    """(task, owner) rows as :class:`TaskRow`, their subjects named (one query per kind)."""
+    rows = list(result)
+    subjects = registry.describe(subject_of(task) for task, _ in rows)
+    return [
+        TaskRow(task, subjects.get(subject_of(task)), owner.display_name if owner else None)
+        for task, owner in rows
+    ]
 
 
 @dataclass(frozen=True)
@@ -223,75 +196,56 @@ class MyTasks:
 
 
 def my_tasks(person: Person) -> MyTasks:
-    """A teacher's tasks across every space they can reach: two queries, whatever the count.
+    """A teacher's tasks on everything they may see: two queries, then the subjects' names.
 
     Open tasks come overdue first, then by due date, then undated (ordering by
     "no date" then date puts past dates, the overdue ones, first). The latest
     :data:`DONE_SHOWN` completed tasks come separately.
-
-    Other features join in by creating ``Task`` rows, not new lists: an
-    observation follow-up or a note's action is a ``Task`` in the space it
-    belongs to with its own nullable reference column (``observation_id``,
-    ``note_id``, added by that feature's migration). :func:`_rows_query` then
-    outer-joins that table for the label, and the "My tasks" template links
-    to it when the reference is set, exactly as it links ``plan_id`` today, so
-    this stays one query over one table, ordered and filtered by access in SQL.
     """
-    accessible = Task.space_id.in_(accessible_space_ids(person))
+    accessible = registry.visible(Task.subject_kind, Task.subject_id, person.id, person.platform_id)
     open_rows = db.session.execute(
-        _rows_query()
+        _rows_statement()
         .where(Task.owner_id == person.id, Task.status != TaskStatus.DONE, accessible)
         .order_by(*_OPEN_ORDER)
     ).all()
     done_rows = db.session.execute(
-        _rows_query()
+        _rows_statement()
         .where(Task.owner_id == person.id, Task.status == TaskStatus.DONE, accessible)
         .order_by(Task.completed_at.desc(), Task.id.desc())
         .limit(DONE_SHOWN)
     ).all()
-    return MyTasks(_to_rows(open_rows), _to_rows(done_rows))
+    return MyTasks(to_rows(open_rows), to_rows(done_rows))
 
 
-def plan_tasks(plan: Plan) -> list[TaskRow]:
-    """The tasks of one plan, open ones first by due date, then the done ones; one query."""
+def subject_tasks(subject: Subject) -> list[TaskRow]:
+    """The tasks of one object, open ones first by due date, then the done ones."""
     rows = db.session.execute(
-        _rows_query()
-        .where(Task.plan_id == plan.id)
+        _rows_statement()
+        .where(Task.subject_kind == subject.kind, Task.subject_id == subject.id)
         .order_by(Task.status == TaskStatus.DONE, *_OPEN_ORDER)
     ).all()
-    return _to_rows(rows)
+    return to_rows(rows)
 
 
-def open_space_tasks(space: Space, limit: int = 50) -> list[TaskRow]:
-    """The space's tasks that are not done (on plans or on the space itself); one query."""
+def open_tasks(where: sa.ColumnElement[bool], limit: int = 50) -> list[TaskRow]:
+    """Open tasks matching a feature's condition (the tasks of a space and its plans, say)."""
     rows = db.session.execute(
-        _rows_query()
-        .where(Task.space_id == space.id, Task.status != TaskStatus.DONE)
+        _rows_statement()
+        .where(where, Task.status != TaskStatus.DONE)
         .order_by(*_OPEN_ORDER)
         .limit(limit)
     ).all()
-    return _to_rows(rows)
+    return to_rows(rows)
 
 
-def open_tasks_for(person: Person, limit: int) -> list[TaskRow]:
-    """The first ``limit`` open tasks of "My tasks" (for the dashboard); one query."""
-    rows = db.session.execute(
-        open_tasks_statement(),
-        {"person_id": person.id, "platform_id": person.platform_id, "limit": limit},
-    ).all()
-    return _to_rows(rows)
-
-
-@functools.cache
-def open_tasks_statement() -> sa.Select:
-    """The query of :func:`open_tasks_for`, built once (see :func:`accessible_space_ids_param`)."""
+def open_tasks_statement(person_id: Any, platform_id: Any, course_id: Any = None) -> sa.Select:
+    """The person's open tasks, soonest first (the "What's new" section)."""
     return (
-        _rows_query()
+        _rows_statement()
         .where(
-            Task.owner_id == sa.bindparam("person_id"),
+            Task.owner_id == person_id,
             Task.status != TaskStatus.DONE,
-            Task.space_id.in_(accessible_space_ids_param()),
+            registry.visible(Task.subject_kind, Task.subject_id, person_id, platform_id),
         )
         .order_by(*_OPEN_ORDER)
-        .limit(sa.bindparam("limit", type_=sa.Integer))
     )

@@ -6,9 +6,9 @@ import pytest
 from joserfc.jwk import RSAKey
 
 from lti_tool.cache import get_cache
-from lti_tool.courses.services import FRAME_ANCESTORS_CACHE_KEY
 from lti_tool.extensions import db
 from lti_tool.lti import registrations
+from lti_tool.lti.frames import FRAME_ANCESTORS_CACHE_KEY
 from lti_tool.lti.models import Platform
 from lti_tool.lti.registrations import PlatformData, RegistrationError
 from tests.admin.conftest import new_test_platform
@@ -109,7 +109,7 @@ def test_a_pasted_key_set_must_hold_valid_public_rsa_keys(app, key_server, key_s
 def test_only_well_formed_origins_reach_the_frame_ancestors(app, key_server):
     """Origins stored before they were checked strictly (or learnt from launches) are
     filtered: nothing but scheme://host[:port] goes into the policy."""
-    from lti_tool.courses.services import frame_ancestors, invalidate_frame_ancestors
+    from lti_tool.lti.frames import frame_ancestors, invalidate_frame_ancestors
 
     tp = new_test_platform(key_server)
     platform = registrations.create_platform(_data(tp), ["1"])

@@ -319,7 +319,7 @@ def test_search_ranks_the_unit_first_and_is_closed_to_learners(
         f"then look again at one {word} sample under the hand lens."))
 
     a.goto(dashboard_path(a))
-    a.whats_new.get_by_label("Search your spaces").fill(word)
+    a.whats_new.get_by_label("Search Staffroom").fill(word)
     a.follow(a.whats_new.get_by_role("button", name="Search"))
     expect(a.heading).to_have_text("Search")
     expect(a.frame.locator("#results-heading")).to_have_text(f"2 results for “{word}”")

@@ -6,7 +6,6 @@ import stat
 
 import pytest
 
-from lti_tool.courses.services import frame_ancestors
 from lti_tool.demo import platform as practice
 from lti_tool.demo.platform import (
     CLIENT_ID,
@@ -18,6 +17,7 @@ from lti_tool.demo.platform import (
     signing_key,
 )
 from lti_tool.extensions import db
+from lti_tool.lti.frames import frame_ancestors
 from lti_tool.lti.models import Deployment, Platform
 from tests.demo.conftest import LMS, TOOL
 

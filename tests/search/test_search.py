@@ -1,4 +1,8 @@
-"""Full-text search on both databases: ranking, snippets, access, hostile queries, sync."""
+"""Full-text search on both databases: ranking, snippets, access, hostile queries, sync.
+
+The index is written by the services that save plans and comments (``index``), and
+its rows go with their plan, space or comment (the ``forget`` triggers).
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,12 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+from lti_tool.courses.registry import Subject
+from lti_tool.discussion.models import Comment
+from lti_tool.discussion.services import add_comment
 from lti_tool.extensions import db
-from lti_tool.planning.models import Comment, Plan
+from lti_tool.planning import services as planning
+from lti_tool.planning.models import Plan, Space
 from lti_tool.search.models import SearchDocument, include_in_comparison
 from lti_tool.search.services import fts5_query, marked_to_html, search
 from tests.support.sql import count_statements
@@ -30,7 +38,11 @@ def ada(app, platform):
 
 
 def titles(sub: str, query: str) -> list[str]:
-    return [h.plan_title for h in search(person(sub), query)]
+    return [h.subject.title for h in search(person(sub), query)]
+
+
+def comment_on(unit: Plan, body: str, sub: str = "teacher-1") -> Comment:
+    return add_comment(Subject("plan", unit.id), person(sub), body)
 
 
 def test_ranked_title_over_tags_over_body(app, platform, ada):
@@ -49,12 +61,10 @@ def test_ranked_title_over_tags_over_body(app, platform, ada):
 def test_comments_and_objectives_are_searched_and_link_to_the_comment(app, platform, ada):
     space = course_space()
     unit = plan(space, "Cells unit", objectives="Describe mitochondria")
-    comment = Comment(plan_id=unit.id, author_id=person("teacher-1").id,
-                      body="Remember the microscope booking")
-    db.session.add(comment)
-    db.session.commit()
+    comment = comment_on(unit, "Remember the microscope booking")
     hits = search(person("teacher-1"), "microscope")
-    assert [(h.kind, h.plan_id, h.comment_id) for h in hits] == [("comment", unit.id, comment.id)]
+    assert [(h.source, h.subject.subject) for h in hits] == [
+        (Subject("comment", comment.id), Subject("plan", unit.id))]
     assert titles("teacher-1", "mitochondria") == ["Cells unit"]
     page = ada.get("/courses/1/search?q=microscope").get_data(as_text=True)
     assert f'href="/courses/1/spaces/{space.id}/plans/{unit.id}#comment-{comment.id}"' in page
@@ -62,25 +72,34 @@ def test_comments_and_objectives_are_searched_and_link_to_the_comment(app, platf
 
 
 def test_index_follows_every_save_and_delete(app, platform, ada):
+    me = person("teacher-1")
     space = course_space()
     unit = plan(space, "Volcanoes unit", body="magma")
     assert titles("teacher-1", "magma") == ["Volcanoes unit"]
-    unit.body, unit.title = "lava flows", "Eruptions unit"
-    db.session.commit()
+    data = planning.plan_data(unit)
+    data.body, data.title = "lava flows", "Eruptions unit"
+    planning.save_plan(unit, me, unit.version, data)
     assert titles("teacher-1", "magma") == []
     assert titles("teacher-1", "lava") == ["Eruptions unit"]
-    comment = Comment(plan_id=unit.id, body="pumice samples")
-    db.session.add(comment)
-    db.session.commit()
-    comment.body = "obsidian samples"
-    db.session.commit()
-    assert titles("teacher-1", "pumice") == []
+    comment = comment_on(unit, "obsidian samples")
     assert titles("teacher-1", "obsidian") == ["Eruptions unit"]
-    db.session.delete(comment)
-    db.session.delete(unit)
+    db.session.delete(comment)  # a comment that goes takes its entry along
     db.session.commit()
-    assert titles("teacher-1", "obsidian OR lava") == []
+    assert titles("teacher-1", "obsidian") == []
+    comment_on(unit, "pumice samples")
+    db.session.delete(unit)  # so does a plan, with its comments' entries
+    db.session.commit()
+    assert titles("teacher-1", "pumice OR lava") == []
     assert db.session.scalar(sa.select(sa.func.count(SearchDocument.id))) == 0
+
+
+def test_a_space_that_goes_takes_its_plans_entries_along(app, platform, ada):
+    team = team_space("Short-lived", person("teacher-1"))
+    comment_on(plan(team, "Glacier unit"), "moraine")
+    db.session.execute(sa.delete(Space).where(Space.id == team.id))
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count(SearchDocument.id))) == 0
+    assert db.session.scalar(sa.select(sa.func.count(Comment.id))) == 0
 
 
 def test_archived_plans_are_left_out(app, platform, ada):
@@ -180,10 +199,9 @@ def test_existing_plans_indexed_by_the_migration_backfill(app, platform, ada):
     # The backfill statements of the migration rebuild the index from the tables.
     from importlib import import_module
 
-    migration = import_module("lti_tool.migrations.versions.0003_search")
+    migration = import_module("lti_tool.migrations.versions.0005_generic_references")
     unit = plan(course_space(), "Glaciers unit", objectives="moraine")
-    db.session.add(Comment(plan_id=unit.id, body="crevasse"))
-    db.session.commit()
+    comment_on(unit, "crevasse")
     db.session.execute(sa.delete(SearchDocument))
     assert titles("teacher-1", "moraine") == []
     for statement in migration.BACKFILL:
@@ -204,15 +222,16 @@ def test_models_and_migrations_agree_besides_sqlite_fts_tables(app):
             assert {"search_fts", "search_fts_data", "search_fts_idx"} <= set(names)
 
 
-def test_plan_moves_take_their_comments_along(app, platform, ada):
-    me = person("teacher-1")
-    first, second = course_space(), team_space("Elsewhere", me)
+def test_a_plan_that_moves_is_found_by_its_new_space_only(app, platform, ada):
+    launch(app, platform, sub="teacher-3", name="Cy Other", context=COURSE_2)
+    first, second = course_space(), team_space("Elsewhere", person("teacher-3"))
     unit = plan(first, "Rivers unit")
-    db.session.add(Comment(plan_id=unit.id, body="meander"))
-    db.session.commit()
+    comment_on(unit, "meander")
+    assert titles("teacher-1", "meander") == ["Rivers unit"]
     db.session.execute(sa.update(Plan).where(Plan.id == unit.id).values(space_id=second.id))
     db.session.commit()
-    assert {d.space_id for d in db.session.scalars(sa.select(SearchDocument))} == {second.id}
+    assert titles("teacher-1", "meander") == []
+    assert titles("teacher-3", "meander") == ["Rivers unit"]
 
 
 def test_snippets_read_as_plain_words_not_markdown_source():

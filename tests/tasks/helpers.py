@@ -13,7 +13,7 @@ from itsdangerous import URLSafeTimedSerializer
 from lti_tool.courses.models import Course, Membership, Person
 from lti_tool.extensions import db
 from lti_tool.planning.models import MemberStatus, Plan, Space, SpaceKind, SpaceMember
-from lti_tool.planning.services import ensure_course_space
+from lti_tool.planning.services import PLAN_KIND, SPACE_KIND, ensure_course_space, index_plan
 from lti_tool.tasks.models import Task
 from tests.conftest import LtiFlow
 
@@ -64,13 +64,16 @@ def plan(space: Space, title: str = "Cells unit", body: str = "", tags: str = ""
                created_by_id=author.id if author else None,
                updated_by_id=author.id if author else None)
     db.session.add(row)
+    db.session.flush()
+    index_plan(row.id, row)
     db.session.commit()
     return row
 
 
 def task(space: Space, title: str, owner: Person | None, due_on: date | None = None,
          plan_row: Plan | None = None, status: str = "todo") -> Task:
-    row = Task(space_id=space.id, plan_id=plan_row.id if plan_row else None, title=title,
+    kind, subject_id = (PLAN_KIND, plan_row.id) if plan_row else (SPACE_KIND, space.id)
+    row = Task(subject_kind=kind, subject_id=subject_id, title=title,
                owner_id=owner.id if owner else None, due_on=due_on, status=status)
     db.session.add(row)
     db.session.commit()

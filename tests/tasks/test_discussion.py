@@ -9,12 +9,14 @@ import pytest
 import sqlalchemy as sa
 from flask import current_app, g, render_template_string
 
+from lti_tool.activity.services import whats_new
+from lti_tool.courses import registry
 from lti_tool.courses.context import CourseContext
+from lti_tool.courses.registry import AudienceMember, Subject
+from lti_tool.discussion.models import Comment, Mention
+from lti_tool.discussion.services import BODY_MAX_CHARS, find_mentions, render_body
 from lti_tool.extensions import db
-from lti_tool.planning.comments import BODY_MAX_CHARS, find_mentions, render_body
-from lti_tool.planning.models import Comment, Mention, Plan, SpaceMember
-from lti_tool.tasks.services import SpaceMemberInfo, space_members
-from lti_tool.tasks.whats_new import whats_new
+from lti_tool.planning.models import Plan, SpaceMember
 from tests.support.sql import count_statements
 from tests.tasks.helpers import (
     COURSE_2,
@@ -40,7 +42,11 @@ def team(app, platform):
 
 
 def comment_url(space_id: int, plan_id: int) -> str:
-    return f"/courses/1/discussion/spaces/{space_id}/plans/{plan_id}/comments"
+    return f"/courses/1/discussion/plan/{plan_id}/comments"
+
+
+def counts(news) -> tuple[int, int, int]:  # type: ignore[no-untyped-def]
+    return tuple(len(news.items(name)) for name in ("mentions", "tasks", "changed-plans"))
 
 
 def test_comment_with_mentions_of_members_only(app, platform, team):
@@ -75,7 +81,7 @@ def test_longest_name_wins_and_words_must_end():
         def __init__(self, pid: int, name: str) -> None:
             self.id, self.display_name = pid, name
 
-    members = [SpaceMemberInfo(P(1, "Ada"), ""), SpaceMemberInfo(P(2, "Ada Teacher"), "")]
+    members = [AudienceMember(P(1, "Ada")), AudienceMember(P(2, "Ada Teacher"))]
     spans = find_mentions("hi @ada teacher, and @Ada. not @Adam or me@ada", members)
     assert [(s.person_id, s.name) for s in spans] == [(2, "Ada Teacher"), (1, "Ada")]
 
@@ -115,7 +121,8 @@ def test_comment_rendering_is_sanitised():
 
 
 def test_mention_inside_a_link_title_cannot_break_out(app, platform, team):
-    members = space_members(course_space())
+    with current_app.test_request_context("/courses/1/"):
+        members = registry.audience(Subject("space", course_space().id))
     source = '[a](https://x.example "@Ben Colleague\\" onmouseover=\\"alert(1)") @Ben Colleague'
     html = str(render_body(source, members))
     assert_safe(html)
@@ -152,8 +159,10 @@ def test_comment_writes_refused_without_csrf_for_learners_and_outsiders(app, pla
     assert post(cy, comment_url(space.id, unit.id).replace("/courses/1/", f"/courses/{course_2}/"),
                 {"body": "hi"}).status_code == 404
     assert post(ada, comment_url(other.id, secret.id), {"body": "hi"}).status_code == 404
-    # A plan of another space, reached through a space Ada belongs to.
-    assert post(ada, comment_url(space.id, secret.id), {"body": "hi"}).status_code == 404
+    # Kinds nobody registered, and ids that name nothing.
+    for url in ("/courses/1/discussion/nothing/1/comments",
+                "/courses/1/discussion/plan/999999/comments"):
+        assert post(ada, url, {"body": "hi"}).status_code == 404
     assert db.session.scalar(sa.select(sa.func.count(Comment.id))) == 0
 
 
@@ -166,7 +175,7 @@ def render_whats_new(sub: str, context_id: str = "course-1") -> str:
         g.course_id = where.id
         news = whats_new(who, where)
         return render_template_string(
-            '{% include "courses/_whats_new.html" %}', ctx=ctx, news=news
+            '{% include "activity/_whats_new.html" %}', ctx=ctx, news=news
         )
 
 
@@ -217,12 +226,14 @@ def test_whats_new_hides_spaces_the_teacher_lost(app, platform, team):
     unit = plan(space, author=person("teacher-2"))
     post(ben, comment_url(space.id, unit.id), {"body": "@Ada Teacher hi"})
     task(space, "Team task", me)
-    news = whats_new(me, course())
-    assert (len(news.mentions), len(news.tasks), len(news.changed)) == (1, 1, 1)
+    with current_app.test_request_context("/courses/1/"):
+        news = whats_new(me, course())
+    assert counts(news) == (1, 1, 1)
     db.session.execute(sa.update(SpaceMember).where(SpaceMember.person_id == me.id)
                        .values(status="left"))
     db.session.commit()
-    assert whats_new(me, course()).is_empty
+    with current_app.test_request_context("/courses/1/"):
+        assert whats_new(me, course()).is_empty
 
 
 def test_whats_new_queries_are_bounded(app, platform, team):
@@ -259,13 +270,14 @@ def test_whats_new_asks_once_when_there_is_nothing_new(app, platform, team):
     db.session.refresh(here)
     with count_statements() as statements:
         news = whats_new(me, here)
-    # The probe, then the one list that has items (Ada's own plan is not news to her).
-    assert (len(news.mentions), len(news.tasks), len(news.changed)) == (0, 1, 0)
-    assert len(statements) == 2
+    # The probe, then the one list that has items (Ada's own plan is not news to her),
+    # then the names of what its tasks are about (one query per kind: here, the space).
+    assert counts(news) == (0, 1, 0)
+    assert len(statements) == 3
     plan(space, "Theirs", author=colleague)
     db.session.refresh(me)
     db.session.refresh(here)
     with count_statements() as statements:
         news = whats_new(me, here)
-    assert [c.plan.title for c in news.changed] == ["Theirs"]
-    assert len(statements) == 3
+    assert [c.plan.title for c in news.items("changed-plans")] == ["Theirs"]
+    assert len(statements) == 4

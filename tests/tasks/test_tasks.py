@@ -39,16 +39,17 @@ def test_create_task_on_a_plan_for_a_colleague(app, platform, ada):
     space = course_space()
     unit = plan(space)
     ben = person("teacher-2")
-    resp = post(ada, f"/courses/1/tasks/spaces/{space.id}/new", {
+    resp = post(ada, f"/courses/1/tasks/new?on=plan:{unit.id}", {
         "title": "  Write the lab sheet ", "owner_id": str(ben.id),
-        "due_on": "2030-05-01", "plan_id": str(unit.id),
+        "due_on": "2030-05-01",
         "next": f"/courses/1/spaces/{space.id}/plans/{unit.id}",
     })
     assert resp.status_code == 303
     assert resp.headers["Location"].endswith(f"/courses/1/spaces/{space.id}/plans/{unit.id}")
     row = db.session.scalars(sa.select(Task)).one()
-    assert (row.title, row.owner_id, row.due_on, row.plan_id, row.status) == (
-        "Write the lab sheet", ben.id, date(2030, 5, 1), unit.id, "todo")
+    assert (row.title, row.owner_id, row.due_on, row.subject_kind, row.subject_id,
+            row.status) == ("Write the lab sheet", ben.id, date(2030, 5, 1), "plan", unit.id,
+                            "todo")
     assert row.created_by_id == person("teacher-1").id
     page = ada.get(f"/courses/1/spaces/{space.id}/plans/{unit.id}").get_data(as_text=True)
     assert "Write the lab sheet" in page
@@ -61,14 +62,14 @@ def test_owner_picker_shows_strengths(app, platform, ada):
     db.session.add(SpaceMember(space_id=space.id, person_id=person("teacher-2").id,
                                strengths="lab safety, differentiation"))
     db.session.commit()
-    page = ada.get(f"/courses/1/tasks/spaces/{space.id}/new").get_data(as_text=True)
+    page = ada.get(f"/courses/1/tasks/new?on=space:{space.id}").get_data(as_text=True)
     assert "Ben Colleague — strengths: lab safety, differentiation" in page
     assert "Nobody yet" in page
 
 
 def test_bad_input_gets_messages_next_to_fields_and_keeps_input(app, platform, ada):
     space = course_space()
-    resp = post(ada, f"/courses/1/tasks/spaces/{space.id}/new", {
+    resp = post(ada, f"/courses/1/tasks/new?on=space:{space.id}", {
         "title": "", "owner_id": "99999", "due_on": "31/02/2030", "status": "todo",
     })
     page = resp.get_data(as_text=True)
@@ -76,7 +77,7 @@ def test_bad_input_gets_messages_next_to_fields_and_keeps_input(app, platform, a
     assert 'id="title-error"' in page
     assert "Give the task a title" in page
     assert 'id="owner_id-error"' in page
-    assert "Unknown member: choose someone from this space" in page
+    assert "Unknown colleague: choose someone from the list" in page
     assert 'id="due_on-error"' in page
     assert "year-month-day" in page
     assert 'aria-describedby="title-hint title-error"' in page
@@ -84,7 +85,7 @@ def test_bad_input_gets_messages_next_to_fields_and_keeps_input(app, platform, a
     assert db.session.scalar(sa.select(sa.func.count(Task.id))) == 0
 
     long_title = "x" * 201
-    resp = post(ada, f"/courses/1/tasks/spaces/{space.id}/new",
+    resp = post(ada, f"/courses/1/tasks/new?on=space:{space.id}",
                 {"title": long_title, "owner_id": "", "due_on": "2030-01-02"})
     page = resp.get_data(as_text=True)
     assert "Keep the title to 200 characters (it has 201)" in page
@@ -98,17 +99,17 @@ def test_owner_must_be_a_member_of_this_space(app, platform, ada):
     launch(app, platform, sub="teacher-3", name="Cy Other", context=COURSE_2)
     space = course_space()
     for outsider in ("learner-1", "teacher-3"):
-        resp = post(ada, f"/courses/1/tasks/spaces/{space.id}/new",
+        resp = post(ada, f"/courses/1/tasks/new?on=space:{space.id}",
                     {"title": "Mark tests", "owner_id": str(person(outsider).id)})
         assert resp.status_code == 422
-        assert "Unknown member" in resp.get_data(as_text=True)
+        assert "Unknown colleague" in resp.get_data(as_text=True)
     team = team_space("Year 7 team", person("teacher-1"))
-    resp = post(ada, f"/courses/1/tasks/spaces/{team.id}/new",
+    resp = post(ada, f"/courses/1/tasks/new?on=space:{team.id}",
                 {"title": "Mark tests", "owner_id": str(person("teacher-3").id)})
-    assert "Unknown member" in resp.get_data(as_text=True)
+    assert "Unknown colleague" in resp.get_data(as_text=True)
     db.session.add(SpaceMember(space_id=team.id, person_id=person("teacher-3").id))
     db.session.commit()
-    resp = post(ada, f"/courses/1/tasks/spaces/{team.id}/new",
+    resp = post(ada, f"/courses/1/tasks/new?on=space:{team.id}",
                 {"title": "Mark tests", "owner_id": str(person("teacher-3").id)})
     assert resp.status_code == 303
     assert db.session.scalar(sa.select(Task.owner_id)) == person("teacher-3").id
@@ -118,17 +119,17 @@ def test_edit_task_and_status_stamps_completion(app, platform, ada):
     space = course_space()
     me = person("teacher-1")
     row = task(space, "Book the lab", me)
-    url = f"/courses/1/tasks/spaces/{space.id}/{row.id}/edit"
+    url = f"/courses/1/tasks/{row.id}/edit"
     page = ada.get(url).get_data(as_text=True)
     assert 'value="Book the lab"' in page
     resp = post(ada, url, {"title": "Book the big lab", "owner_id": str(me.id),
-                           "due_on": "2030-01-01", "status": "done"})
+                           "due_on": "2030-01-01", "status": "done", "version": "1"})
     assert resp.status_code == 303
     db.session.refresh(row)
     assert row.title == "Book the big lab"
     assert row.status == "done"
     assert row.completed_at is not None
-    resp = post(ada, f"/courses/1/tasks/spaces/{space.id}/{row.id}/status",
+    resp = post(ada, f"/courses/1/tasks/{row.id}/status",
                 {"status": "doing", "next": "/courses/1/tasks/"})
     assert resp.status_code == 303
     assert resp.headers["Location"].endswith("/courses/1/tasks/")
@@ -136,7 +137,7 @@ def test_edit_task_and_status_stamps_completion(app, platform, ada):
     assert row.status == "doing"
     assert row.completed_at is None
     # An edit that fails validation keeps the task as it was.
-    resp = post(ada, url, {"title": "", "status": "done"})
+    resp = post(ada, url, {"title": "", "status": "done", "version": str(row.version)})
     assert resp.status_code == 422
     db.session.refresh(row)
     assert row.title == "Book the big lab"
@@ -146,21 +147,24 @@ def test_edit_task_and_status_stamps_completion(app, platform, ada):
 def test_next_never_leaves_the_course(app, platform, ada):
     space = course_space()
     for target in ("https://evil.example/", "//evil.example/x", "/courses/2/tasks/"):
-        resp = post(ada, f"/courses/1/tasks/spaces/{space.id}/new",
+        resp = post(ada, f"/courses/1/tasks/new?on=space:{space.id}",
                     {"title": "T", "next": target})
-        assert resp.headers["Location"].endswith("/courses/1/tasks/")
+        assert resp.headers["Location"].endswith(f"/courses/1/spaces/{space.id}/")
 
 
 def test_task_of_another_space_or_plan_of_another_space_is_not_found(app, platform, ada):
-    mine = course_space()
+    course_space()
     theirs = team_space("Not mine", *_other_teacher(app, platform))
     other_task = task(theirs, "Secret", None)
     other_plan = plan(theirs, "Secret plan")
-    assert ada.get(f"/courses/1/tasks/spaces/{mine.id}/{other_task.id}/edit").status_code == 404
-    assert ada.get(f"/courses/1/tasks/spaces/{theirs.id}/new").status_code == 404
-    resp = post(ada, f"/courses/1/tasks/spaces/{mine.id}/new",
-                {"title": "T", "plan_id": str(other_plan.id)})
+    assert ada.get(f"/courses/1/tasks/{other_task.id}/edit").status_code == 404
+    assert ada.get(f"/courses/1/tasks/new?on=space:{theirs.id}").status_code == 404
+    resp = post(ada, f"/courses/1/tasks/new?on=plan:{other_plan.id}", {"title": "T"})
     assert resp.status_code == 404
+    assert post(ada, f"/courses/1/tasks/{other_task.id}/status",
+                {"status": "done"}).status_code == 404
+    for bad in ("plan", "plan:", "nothing:1", "plan:x", "plan:²", "plan:99999999999999999999"):
+        assert ada.get(f"/courses/1/tasks/new?on={bad}").status_code == 404
 
 
 def _other_teacher(app, platform):
@@ -172,9 +176,9 @@ def test_writes_refused_without_csrf_and_for_learners_and_outsiders(app, platfor
     space = course_space()
     row = task(space, "Book the lab", person("teacher-1"))
     urls = [
-        f"/courses/1/tasks/spaces/{space.id}/new",
-        f"/courses/1/tasks/spaces/{space.id}/{row.id}/edit",
-        f"/courses/1/tasks/spaces/{space.id}/{row.id}/status",
+        f"/courses/1/tasks/new?on=space:{space.id}",
+        f"/courses/1/tasks/{row.id}/edit",
+        f"/courses/1/tasks/{row.id}/status",
     ]
     for url in urls:
         assert ada.post(url, data={"title": "X", "status": "done"}).status_code == 400

@@ -205,7 +205,7 @@ class PlanningPages:
 
     @property
     def plan_tasks(self) -> Locator:
-        return self.frame.locator(".plan-tasks .task")
+        return self.frame.locator(".subject-tasks .task")
 
     def comment(self, text: str) -> None:
         self.frame.get_by_label("Add a comment").fill(text)

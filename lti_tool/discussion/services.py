@@ -1,19 +1,21 @@
-"""Discussion on plans: comments, @mentions, and rendering them safely.
+"""Comments, @mentions, and rendering them safely, on any feature's object.
 
 Mention syntax
 --------------
-``@`` followed by a space member's name **as Staffroom displays it** (their
-LMS name, e.g. ``@Ada Teacher``), matched without regard to case and ending at
-a non-letter (``@Ada Teacher,`` works; ``@Ada Teachers`` does not). Longer
-names win, so ``@Ada Teacher`` mentions Ada Teacher even when an "Ada" is also a
-member. Only members of the comment's space are resolved (a course space: its
-active staff; a team space: its active members); anything else after ``@`` stays
-plain text. Each mentioned person gets one :class:`Mention` row per comment,
-which shows on their course dashboard until they open the plan.
+``@`` followed by a person's name **as Staffroom displays it** (their LMS name,
+e.g. ``@Ada Teacher``), matched without regard to case and ending at a
+non-letter (``@Ada Teacher,`` works; ``@Ada Teachers`` does not). Longer names
+win, so ``@Ada Teacher`` mentions Ada Teacher even when an "Ada" may also read
+it. Only people who may read the discussion are resolved: the *audience* of
+its subject, as its kind's rule admits them (a plan of a course space: the
+course's active staff; of a team space: its active members); anything else
+after ``@`` stays plain text. Each mentioned person gets one :class:`Mention`
+row per comment, which shows as new on their course dashboard until they open
+the discussion.
 
 Rendering
 ---------
-A comment body is Markdown rendered by the planning renderer (markdown-it with
+A comment body is Markdown rendered by the shared renderer (markdown-it with
 raw HTML off, then nh3 against an allow-list). Resolved mentions are swapped
 for private-use placeholder characters before rendering and replaced by
 ``<mark class="mention">`` afterwards; the result is cleaned by nh3 once more,
@@ -30,19 +32,22 @@ import nh3
 import sqlalchemy as sa
 from markupsafe import Markup, escape
 
+from lti_tool import markdown
 from lti_tool.courses.models import Person
+from lti_tool.courses.registry import AudienceMember, Subject, audience
 from lti_tool.db import utcnow
+from lti_tool.discussion.models import Comment, Mention
 from lti_tool.extensions import db
-from lti_tool.planning import markdown
-from lti_tool.planning.models import Comment, Mention, Plan, Space
-from lti_tool.tasks.services import SpaceMemberInfo, space_members
+from lti_tool.search import services as search
 
-# A comment is a message, not a document: long texts belong in the plan body.
+# A comment is a message, not a document: long texts belong in the object itself.
 BODY_MAX_CHARS = 5_000
-SHOWN_PER_PLAN = 200  # the newest comments of a plan shown under it
+SHOWN = 200  # the newest comments of a discussion shown under its object
 
 _OPEN, _CLOSE = "\ue000", "\ue001"  # placeholder brackets around a mention's index
 _PLACEHOLDER = re.compile(f"{_OPEN}([0-9]+){_CLOSE}")
+# Comments are indexed for search under this kind (their hits open the subject's page).
+SOURCE_KIND = "comment"
 _CLEAN_TAGS = set(markdown.ALLOWED_TAGS) | {"mark"}
 _CLEAN_ATTRIBUTES = {k: set(v) for k, v in markdown.ALLOWED_ATTRIBUTES.items()}
 _CLEAN_ATTRIBUTES["mark"] = {"class"}
@@ -56,11 +61,11 @@ class MentionSpan:
     name: str
 
 
-def find_mentions(body: str, members: list[SpaceMemberInfo]) -> list[MentionSpan]:
-    """Where ``body`` mentions members of the space (see the module docstring for the syntax)."""
+def find_mentions(body: str, members: list[AudienceMember]) -> list[MentionSpan]:
+    """Where ``body`` mentions people of the audience (see the module docstring for the syntax)."""
     if "@" not in body or not members:
         return []
-    by_name: dict[str, SpaceMemberInfo] = {}
+    by_name: dict[str, AudienceMember] = {}
     for member in members:
         by_name.setdefault(member.name.casefold(), member)
     names = sorted(by_name, key=len, reverse=True)
@@ -90,20 +95,26 @@ def validate_body(body: str) -> str:
     if len(text) > BODY_MAX_CHARS:
         raise CommentError(
             f"Keep a comment to {BODY_MAX_CHARS:,} characters (this one has {len(text):,}); "
-            "longer texts belong in the plan itself"
+            "longer texts belong in the document itself"
         )
     return text
 
 
-def add_comment(space: Space, plan: Plan, author: Person, body: str) -> Comment:
-    """Post a comment and its mentions in one transaction; the author is never "mentioned"."""
+def add_comment(subject: Subject, author: Person, body: str) -> Comment:
+    """Post a comment, its mentions and its search entry in one transaction.
+
+    The author is never "mentioned". Call it only for someone who may contribute
+    to the subject (:func:`lti_tool.courses.registry.can_see` with ``contribute``).
+    """
     text = validate_body(body)
-    comment = Comment(plan_id=plan.id, author_id=author.id, body=text)
+    comment = Comment(subject_kind=subject.kind, subject_id=subject.id, author_id=author.id,
+                      body=text)
     db.session.add(comment)
     db.session.flush()
-    mentioned = {m.person_id for m in find_mentions(text, space_members(space))}
+    mentioned = {m.person_id for m in find_mentions(text, audience(subject))}
     mentioned.discard(author.id)
     db.session.add_all(Mention(comment_id=comment.id, person_id=pid) for pid in sorted(mentioned))
+    search.index(Subject(SOURCE_KIND, comment.id), subject, body=text)
     db.session.commit()
     return comment
 
@@ -115,7 +126,7 @@ class CommentView:
     html: Markup
 
 
-def render_body(body: str, members: list[SpaceMemberInfo]) -> Markup:
+def render_body(body: str, members: list[AudienceMember]) -> Markup:
     """Sanitised HTML of a comment with its mentions highlighted."""
     text = body.replace(_OPEN, "").replace(_CLOSE, "")
     spans = find_mentions(text, members)
@@ -150,14 +161,14 @@ def _keep_mention_class(tag: str, attribute: str, value: str) -> str | None:
     return markdown._filter_attribute(tag, attribute, value)
 
 
-def comments_of(plan: Plan, members: list[SpaceMemberInfo]) -> list[CommentView]:
-    """The plan's discussion, oldest first (the newest :data:`SHOWN_PER_PLAN`); one query."""
+def comments_of(subject: Subject, members: list[AudienceMember]) -> list[CommentView]:
+    """The object's discussion, oldest first (the newest :data:`SHOWN`); one query."""
     rows = db.session.execute(
         sa.select(Comment, Person)
         .outerjoin(Person, Person.id == Comment.author_id)
-        .where(Comment.plan_id == plan.id)
+        .where(Comment.subject_kind == subject.kind, Comment.subject_id == subject.id)
         .order_by(Comment.created_at.desc(), Comment.id.desc())
-        .limit(SHOWN_PER_PLAN)
+        .limit(SHOWN)
     ).all()
     return [
         CommentView(c, p.display_name if p else "A former member", render_body(c.body, members))
@@ -165,9 +176,11 @@ def comments_of(plan: Plan, members: list[SpaceMemberInfo]) -> list[CommentView]
     ]
 
 
-def mark_mentions_seen(person: Person, plan: Plan, when: datetime | None = None) -> int:
-    """The person has seen the plan's discussion: their unseen mentions in it are seen."""
-    on_plan = sa.select(Comment.id).where(Comment.plan_id == plan.id)
+def mark_mentions_seen(person: Person, subject: Subject, when: datetime | None = None) -> int:
+    """The person has seen the object's discussion: their unseen mentions in it are seen."""
+    on_plan = sa.select(Comment.id).where(
+        Comment.subject_kind == subject.kind, Comment.subject_id == subject.id
+    )
     result = db.session.execute(
         sa.update(Mention)
         .where(

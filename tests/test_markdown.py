@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from lti_tool.planning.markdown import ALLOWED_TAGS, render
+from lti_tool.markdown import ALLOWED_TAGS, render
 
 
 class Elements(HTMLParser):
@@ -88,7 +88,7 @@ def test_empty_body_renders_empty():
 
 
 def test_checklist_boxes_are_labelled_by_their_item_text():
-    from lti_tool.planning.markdown import render
+    from lti_tool.markdown import render
 
     html = str(render("- [ ] Book the lab\n- [x] Print worksheets"))
     box = '<input class="task-list-item-checkbox" disabled="disabled" type="checkbox">'

@@ -1,0 +1,80 @@
+"""What a valid launch does next: the handler ``lti/`` hands every launch to.
+
+``lti/`` has checked the launch and built its :class:`LaunchContext`; from here
+on it is Staffroom's business: record who launched into which course, bind the
+browser session to that person, and answer with the right page (the course
+dashboard for staff, the "this is for staff" page for learners, the deep
+linking picker for a teacher placing a link).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template
+from flask.typing import ResponseReturnValue
+from sqlalchemy.exc import IntegrityError
+
+from lti_tool.courses import deep_linking
+from lti_tool.courses.context import membership_key, remember_course, start_person_session
+from lti_tool.courses.services import RegistrationRemovedError, record_launch
+from lti_tool.courses.views import land
+from lti_tool.lti.context import LaunchContext
+from lti_tool.lti.errors import LaunchError
+from lti_tool.lti.handoff import register_launch_handler
+from lti_tool.lti.tool_conf import registration_exists
+
+log = logging.getLogger("lti_tool.lti")
+
+
+def handle_launch(ctx: LaunchContext, platform) -> ResponseReturnValue:  # type: ignore[no-untyped-def]
+    """Record the launch, start the person's session, and answer with their page."""
+    try:
+        ctx, course_ctx = record_launch(ctx, platform)
+    except (IntegrityError, RegistrationRemovedError) as exc:
+        # Rows that would refer to a registration removed a moment ago (by hand, while
+        # the launch was being checked): refuse the launch, nothing was written. Any
+        # other failure to write is a fault and stays one.
+        if registration_exists(platform.id, ctx.deployment_pk):
+            raise
+        # The class name only: the exception's text could carry the launch's values.
+        log.warning(
+            "lti launch recorded nothing: registration removed meanwhile (%s)",
+            exc.__class__.__name__,
+        )
+        raise LaunchError(
+            "V7", "the platform or deployment of this launch was removed while it was "
+            "being recorded: check it on the tool's admin page",
+            iss=platform.issuer, client_id=platform.client_id,
+        ) from None
+    log.info(
+        "lti launch iss=%s client_id=%s deployment_id=%s type=%s course=%s staff=%s",
+        ctx.platform.issuer,
+        ctx.platform.client_id,
+        ctx.deployment_id,
+        ctx.message_type,
+        ctx.course_id,
+        ctx.roles.is_staff,
+    )
+    start_person_session(ctx.person_id)
+    if ctx.is_deep_linking:
+        if ctx.course_id is not None and ctx.roles.is_staff:
+            remember_course(ctx.course_id, ctx.person_id, launch_membership_key(ctx))
+        return deep_linking.start(ctx)
+    if ctx.course_id is None:
+        return render_template("lti/no_course.html", ctx=ctx)
+    remember_course(ctx.course_id, ctx.person_id, launch_membership_key(ctx))
+    if ctx.roles.is_staff:
+        return land(ctx.course_id, course_ctx)
+    if ctx.roles.is_learner:
+        return render_template("lti/staff_only.html", ctx=ctx)
+    return render_template("lti/no_course_role.html", ctx=ctx)
+
+
+def launch_membership_key(ctx: LaunchContext) -> str:
+    context_id = ctx.course.context_id if ctx.course is not None else ""
+    return membership_key(ctx.platform.id, ctx.person.sub, context_id)
+
+
+def init_app(app: Flask) -> None:
+    register_launch_handler(app, handle_launch)

@@ -1,0 +1,146 @@
+"""What planning plugs into the shared blocks: its kinds, its news and its dashboard panel.
+
+Two kinds: ``space`` (a task for the whole team) and ``plan`` (a unit, a
+lesson, a meeting…), both under the one space rule of
+:mod:`lti_tool.planning.policy`. One section of "What's new" (plans colleagues
+changed since your last visit) and one panel ("Plan together").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask, render_template
+
+from lti_tool.courses import registry
+from lti_tool.courses.models import Person
+from lti_tool.courses.registry import AudienceMember, Kind, NewsSection, Panel, SubjectInfo
+from lti_tool.extensions import db
+from lti_tool.planning import services
+from lti_tool.planning.models import Plan, Space, SpaceKind, SpaceMember
+from lti_tool.planning.policy import plan_rule, space_rule, visible_space_ids
+
+
+def _describe_spaces(ids: Collection[int]) -> dict[int, SubjectInfo]:
+    rows = db.session.execute(sa.select(Space.id, Space.name).where(Space.id.in_(ids))).all()
+    return {
+        sid: SubjectInfo(
+            registry.Subject(services.SPACE_KIND, sid), name,
+            "courses.planning.space", {"space_id": sid},
+        )
+        for sid, name in rows
+    }
+
+
+def _describe_plans(ids: Collection[int]) -> dict[int, SubjectInfo]:
+    rows = db.session.execute(
+        sa.select(Plan.id, Plan.title, Plan.space_id, Space.name)
+        .join(Space, Space.id == Plan.space_id)
+        .where(Plan.id.in_(ids))
+    ).all()
+    return {
+        pid: SubjectInfo(
+            registry.Subject(services.PLAN_KIND, pid), title,
+            "courses.planning.plan", {"space_id": sid, "plan_id": pid}, space_name,
+        )
+        for pid, title, sid, space_name in rows
+    }
+
+
+def _members(space_id: int | None) -> list[AudienceMember]:
+    space = db.session.get(Space, space_id) if space_id is not None else None
+    if space is None:
+        return []
+    members = [
+        AudienceMember(row.person, f"strengths: {row.strengths}" if row.strengths else "")
+        for row in services.members_of(space)
+    ]
+    return sorted(members, key=lambda m: (m.name.casefold(), m.id))
+
+
+def _space_audience(space_id: int) -> list[AudienceMember]:
+    return _members(space_id)
+
+
+def _plan_audience(plan_id: int) -> list[AudienceMember]:
+    return _members(db.session.scalar(sa.select(Plan.space_id).where(Plan.id == plan_id)))
+
+
+SPACE = Kind(
+    name=services.SPACE_KIND, label="space", model=Space, rule=space_rule,
+    describe=_describe_spaces, audience=_space_audience,
+)
+PLAN = Kind(
+    name=services.PLAN_KIND, label="plan", model=Plan, rule=plan_rule,
+    describe=_describe_plans, audience=_plan_audience,
+    listed=lambda: Plan.archived.is_(False),
+)
+
+
+# --- "What's new": plans colleagues changed since your last visit -------------------------
+
+
+@dataclass(frozen=True)
+class ChangedPlan:
+    plan: Plan
+    space_name: str
+    editor_name: str
+
+
+def _changed_statement(person_id: Any, platform_id: Any, course_id: Any) -> sa.Select:
+    """Plans others saved since this person last opened their space (all of them if never).
+
+    Limited to this course's space and the person's team spaces: another
+    course's changes belong on that course's dashboard.
+    """
+    editor = sa.orm.aliased(Person)
+    visit = sa.orm.aliased(SpaceMember)
+    return (
+        sa.select(Plan, Space.name, editor)
+        .join(Space, Space.id == Plan.space_id)
+        .outerjoin(visit, sa.and_(visit.space_id == Space.id, visit.person_id == person_id))
+        .outerjoin(editor, editor.id == Plan.updated_by_id)
+        .where(
+            Space.id.in_(visible_space_ids(person_id, platform_id)),
+            sa.or_(Space.course_id == course_id, Space.kind == SpaceKind.TEAM),
+            Plan.archived.is_(False),
+            Plan.updated_by_id.is_not(None),
+            Plan.updated_by_id != person_id,
+            sa.or_(visit.last_visit_at.is_(None), Plan.updated_at > visit.last_visit_at),
+        )
+        .order_by(Plan.updated_at.desc(), Plan.id.desc())
+    )
+
+
+def _changed_items(rows: list[Any]) -> list[ChangedPlan]:
+    return [
+        ChangedPlan(plan, space_name, who.display_name if who else "A former member")
+        for plan, space_name, who in rows
+    ]
+
+
+CHANGED = NewsSection(
+    name="changed-plans", order=30, statement=_changed_statement, load=_changed_items,
+    template="planning/_news_changed.html",
+)
+
+
+# --- the dashboard panel --------------------------------------------------------------------
+
+
+def _panel(ctx) -> str:  # type: ignore[no-untyped-def]
+    space = services.ensure_course_space(ctx.course, ctx.person)
+    return render_template("planning/_panel.html", ctx=ctx, course_space_id=space.id)
+
+
+PANEL = Panel(name="planning", order=10, render=_panel)
+
+
+def init_app(app: Flask) -> None:
+    registry.register_kind(app, SPACE)
+    registry.register_kind(app, PLAN)
+    registry.register_news(app, CHANGED)
+    registry.register_panel(app, PANEL)
