@@ -36,7 +36,11 @@ from lti_tool.extensions import db
 EXTENSION = "staffroom.registry"
 
 # A kind's access rule: given the person as two SQL expressions (bound values for one
-# person, or columns of ``person`` for "who"), a condition on the kind's table.
+# person, or columns of ``person`` for "who"), a condition on the kind's table. A
+# subquery inside a rule that compares with the person must say
+# ``.correlate_except(<its own table>)``: then, given ``person``'s columns, it refers to
+# the person of the enclosing query at any depth (SQLAlchemy's automatic correlation
+# reaches one level only), which :func:`derived_audience` relies on.
 Rule = Callable[[Any, Any], sa.ColumnElement[bool]]
 
 
@@ -208,7 +212,9 @@ def visible_ids(
 ) -> sa.Select:
     """``SELECT id`` of the kind's objects this person may see (or contribute to)."""
     rule = (kind_.contribute_rule or kind_.rule) if contribute else kind_.rule
-    statement = sa.select(kind_.model.id).where(rule(person_id, platform_id))
+    statement = sa.select(kind_.model.id).where(rule(person_id, platform_id)).correlate_except(
+        kind_.model
+    )
     if listed_only and kind_.listed is not None:
         statement = statement.where(kind_.listed())
     return statement

@@ -37,10 +37,10 @@ def space_rule(person_id: Any, platform_id: Any) -> sa.ColumnElement[bool]:
     """The rule: the spaces this person may see (a condition on ``space``)."""
     staff_courses = sa.select(Membership.course_id).where(
         Membership.person_id == person_id, Membership.is_active_staff()
-    )
+    ).correlate_except(Membership)
     team_spaces = sa.select(SpaceMember.space_id).where(
         SpaceMember.person_id == person_id, SpaceMember.status == MemberStatus.ACTIVE
-    )
+    ).correlate_except(SpaceMember)
     return sa.and_(
         Space.platform_id == platform_id,
         sa.or_(
@@ -51,7 +51,7 @@ def space_rule(person_id: Any, platform_id: Any) -> sa.ColumnElement[bool]:
 
 
 def visible_space_ids(person_id: Any, platform_id: Any) -> sa.Select:
-    return sa.select(Space.id).where(space_rule(person_id, platform_id))
+    return sa.select(Space.id).where(space_rule(person_id, platform_id)).correlate_except(Space)
 
 
 def plan_rule(person_id: Any, platform_id: Any) -> sa.ColumnElement[bool]:

@@ -8,19 +8,35 @@ from lti_tool.courses.models import Membership
 from lti_tool.courses.policy import Permission, permissions_for
 from lti_tool.extensions import db
 from lti_tool.lti import registrations
-from lti_tool.lti.roles import STAFF_ROLES, CourseRole
+from lti_tool.lti.roles import CourseRole
 from tests.conftest import LtiFlow, landed_in
 from tests.support.platform import REMOVE
 
 LIS = "http://purl.imsglobal.org/vocab/lis/v2/"
 
 
-@pytest.mark.parametrize("role", list(CourseRole))
+# The expected answers, written out by hand (not computed from the code's own tables):
+# the course's staff use Staffroom, everyone else gets nothing.
+EXPECTED_STAFF = {"instructor", "teaching_assistant", "content_developer", "administrator"}
+EXPECTED_OTHERS = {"learner", "mentor", "manager", "member", "officer"}
+
+
+def test_every_course_role_has_an_expected_answer():
+    assert {r.value for r in CourseRole} == EXPECTED_STAFF | EXPECTED_OTHERS
+
+
+@pytest.mark.parametrize("role", sorted(EXPECTED_STAFF | EXPECTED_OTHERS))
 @pytest.mark.parametrize("permission", list(Permission))
 def test_permission_matrix(role, permission):
-    allowed = permission in permissions_for(frozenset({role}))
-    assert allowed is (role in STAFF_ROLES)
-    assert permission not in permissions_for(frozenset({role}), active=False)
+    allowed = permission in permissions_for(frozenset({CourseRole(role)}))
+    assert allowed is (role in EXPECTED_STAFF)
+    assert permission not in permissions_for(frozenset({CourseRole(role)}), active=False)
+
+
+def test_a_learner_who_is_also_a_teaching_assistant_is_staff():
+    """Roles add up: one staff role among others is enough."""
+    roles = frozenset({CourseRole.LEARNER, CourseRole.TEACHING_ASSISTANT})
+    assert permissions_for(roles) == frozenset(Permission)
 
 
 @pytest.mark.parametrize(

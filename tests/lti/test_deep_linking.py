@@ -13,6 +13,7 @@ from lti_tool.lti import keys
 from tests.conftest import LtiFlow
 from tests.lti.test_lms_samples import platform_for
 from tests.support.platform import load_fixture
+from tests.tasks.helpers import csrf
 
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
 DL = "https://purl.imsglobal.org/spec/lti-dl/claim/"
@@ -142,8 +143,15 @@ def test_deep_link_title_is_required_and_kept_on_error(client, key_server):
     assert "Give the link a title." in resp.get_data(as_text=True)
 
 
-def test_deep_link_response_requires_a_deep_linking_launch(client, app):
-    assert client.post("/lti/deep-link", data={"title": "x"}).status_code in (400, 401)
+def test_deep_link_response_requires_a_deep_linking_launch(client, key_server):
+    """A valid form (CSRF token and title) from a session that launched normally is refused."""
+    tp = platform_for("canvas-resource-link-instructor", key_server)
+    flow = LtiFlow(client, tp)
+    flow.start("canvas-login-initiation")
+    assert flow.launch("canvas-resource-link-instructor").status_code == 200
+    resp = client.post("/lti/deep-link", data={"csrf_token": csrf(client), "title": "x"})
+    assert resp.status_code == 401
+    assert "Open Staffroom from your course" in resp.get_data(as_text=True)
 
 
 def test_learner_cannot_deep_link(client, key_server):
@@ -152,7 +160,9 @@ def test_learner_cannot_deep_link(client, key_server):
     flow.start("moodle-login-initiation", target_link_uri="https://tool.example.org/lti/deeplink")
     resp = flow.launch("moodle-deep-linking-request", roles=["Learner"])
     assert "Staffroom is for your teachers" in resp.get_data(as_text=True)
-    assert client.post("/lti/deep-link", data={"title": "x"}).status_code in (400, 401)
+    # With a valid CSRF token the refusal comes from the rule: no deep link is pending.
+    resp = client.post("/lti/deep-link", data={"csrf_token": csrf(client), "title": "x"})
+    assert resp.status_code == 401
 
 
 def _deep_link_page(client, key_server, **settings_changes):  # type: ignore[no-untyped-def]

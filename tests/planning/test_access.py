@@ -169,3 +169,37 @@ def test_invitation_answers_belong_to_the_invited_person(people, ada, bo):
     # Answered once: the invitation is gone.
     assert bo.post(f"{bo.base}/invitations/{member_id}/decline").status_code == 404
     assert bo.get(f"{bo.base}/{sid}/").status_code == 200
+
+
+def test_the_member_list_is_exactly_whom_the_space_rule_admits(app, platform):
+    """planning's fast member list and the audience derived from the rule never disagree."""
+    from flask import current_app
+
+    from lti_tool.courses import registry
+    from lti_tool.courses.registry import Subject
+    from lti_tool.planning.models import Space
+    from tests.tasks.helpers import COURSE_2, LEARNER, course_space, deactivate, launch, person
+    from tests.tasks.helpers import team_space as make_team
+
+    launch(app, platform)
+    launch(app, platform, sub="teacher-2", name="Ben Colleague")
+    launch(app, platform, sub="ta-1", name="Tia Assistant",
+           roles=["http://purl.imsglobal.org/vocab/lis/v2/membership/Instructor#TeachingAssistant"])
+    launch(app, platform, sub="learner-1", name="Lee Learner", roles=[LEARNER])
+    launch(app, platform, sub="teacher-3", name="Cy Other", context=COURSE_2)
+    deactivate("teacher-2", "course-1")
+    spaces = [course_space(), course_space("course-2"),
+              make_team("Team", person("teacher-1"), person("teacher-3"))]
+    with current_app.test_request_context("/courses/1/"):
+        for space in spaces:
+            for kind in ("space", "plan"):
+                if kind == "plan":
+                    from tests.tasks.helpers import plan
+                    subject = Subject("plan", plan(db.session.get(Space, space.id)).id)
+                else:
+                    subject = Subject("space", space.id)
+                fast = {m.id for m in registry.audience(subject)}
+                derived = {m.id for m in registry.derived_audience(registry.kind(kind),
+                                                                   subject.id)}
+                assert fast == derived, (space.name, kind)
+                assert fast  # somebody is in every space

@@ -253,3 +253,59 @@ def test_my_tasks_and_plan_page_use_a_constant_number_of_queries(app, platform, 
     few = counts()
     add(45)
     assert counts() == few
+
+
+def test_an_edit_from_an_older_version_is_refused_and_shows_the_colleagues_change(
+        app, platform, ada):
+    """Two teachers open the same task; the second save must not silently undo the first."""
+    ben = launch(app, platform, sub="teacher-2", name="Ben Colleague")
+    space = course_space()
+    row = task(space, "Book the lab", None)
+    url = f"/courses/1/tasks/{row.id}/edit"
+    version = str(row.version)
+    # Ada renames it and gives it to Ben ...
+    assert post(ada, url, {"title": "Book the big lab", "owner_id": str(person("teacher-2").id),
+                           "status": "todo", "version": version}).status_code == 303
+    # ... Ben saves the form he opened before that.
+    resp = post(ben, url, {"title": "Book the lab on Friday", "owner_id": "", "status": "doing",
+                           "version": version})
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 409
+    assert "A colleague changed this task while you were editing it" in page
+    assert "Book the big lab" in page  # the colleague's title, shown
+    assert 'value="Book the lab on Friday"' in page  # Ben's typing, kept
+    db.session.refresh(row)
+    assert (row.title, row.owner_id, row.status) == (
+        "Book the big lab", person("teacher-2").id, "todo")
+    # Saving again, from the version the conflict page holds, is a deliberate choice.
+    current = str(row.version)
+    assert f'name="version" type="hidden" value="{current}"' in page
+    assert post(ben, url, {"title": "Book the lab on Friday", "owner_id": "", "status": "doing",
+                           "version": current}).status_code == 303
+    db.session.refresh(row)
+    assert row.title == "Book the lab on Friday"
+
+
+def test_status_buttons_change_the_status_only(app, platform, ada):
+    """A one-click "Done" from a list loaded earlier keeps a colleague's new title and owner."""
+    space = course_space()
+    row = task(space, "Book the lab", None)
+    db.session.execute(sa.update(Task).where(Task.id == row.id).values(
+        title="Renamed meanwhile", owner_id=person("teacher-1").id, version=Task.version + 1))
+    db.session.commit()
+    assert post(ada, f"/courses/1/tasks/{row.id}/status", {"status": "done"}).status_code == 303
+    db.session.refresh(row)
+    assert (row.title, row.owner_id, row.status) == (
+        "Renamed meanwhile", person("teacher-1").id, "done")
+    assert row.completed_at is not None
+
+
+@pytest.mark.parametrize("version", ["", "x", "²", "1.0", "9" * 30, "-1"])
+def test_an_edit_without_a_readable_version_is_refused_and_changes_nothing(
+        app, platform, ada, version):
+    row = task(course_space(), "Book the lab", None)
+    resp = post(ada, f"/courses/1/tasks/{row.id}/edit",
+                {"title": "Changed", "status": "todo", "version": version})
+    assert resp.status_code == 400
+    db.session.refresh(row)
+    assert row.title == "Book the lab"
