@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     """Application factory: ``flask --app lti_tool run`` and gunicorn ``lti_tool:create_app()``."""
-    from lti_tool import cache, cli, errors, models, routes, security, sessions  # noqa: F401 (models: Alembic)
+    from lti_tool import cache, cli, dates, errors, models, routes, security, sessions  # noqa: F401 (models: Alembic)
     from lti_tool.admin.views import bp as admin_bp
     from lti_tool.application import StaffroomFlask
     from lti_tool.config import load_config
@@ -61,6 +61,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         app.register_blueprint(demo_bp)
         app.cli.add_command(demo_cli)
 
+    dates.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     cli.init_app(app)

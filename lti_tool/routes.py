@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from lti_tool import activity, discussion, planning, tasks
+from lti_tool import activity, discussion, planning, search, tasks
 from lti_tool.courses import launch, registry
 from lti_tool.courses.deep_linking import bp as deep_linking_bp
 from lti_tool.courses.views import bp as courses_bp
@@ -29,7 +29,7 @@ courses_bp.register_blueprint(discussion_bp)
 courses_bp.register_blueprint(search_bp)
 
 # Blocks first, then features: a feature's panels and sections follow the blocks' own.
-PACKAGES = (tasks, discussion, activity, planning)
+PACKAGES = (search, tasks, discussion, activity, planning)
 
 
 def init_app(app: Flask) -> None:

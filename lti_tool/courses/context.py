@@ -72,11 +72,17 @@ def membership_key(platform_id: int, sub: str, context_id: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
-def remember_course(course_id: int, person_id: int, key: str) -> None:
-    """Bind this browser session to a person in a course after a valid launch."""
+def remember_course(course_id: int, person_id: int, key: str, locale: str | None = None) -> None:
+    """Bind this browser session to a person in a course after a valid launch.
+
+    ``locale`` is the launch's, as Babel names it: the course's pages follow it.
+    """
     start_person_session(person_id)
     courses = dict(session.get(SESSION_KEY, {}))
-    courses[str(course_id)] = {"p": person_id, "k": key, "at": int(time.time())}
+    entry: dict[str, object] = {"p": person_id, "k": key, "at": int(time.time())}
+    if locale:
+        entry["l"] = locale
+    courses[str(course_id)] = entry
     if len(courses) > MAX_COURSES_IN_SESSION:
         oldest = sorted(courses.items(), key=lambda kv: kv[1]["at"])
         courses = dict(oldest[-MAX_COURSES_IN_SESSION:])
@@ -101,6 +107,13 @@ _CONTEXT = (
         Deployment.active.is_(True),
     )
 )
+
+
+def course_locale(course_id: int) -> str | None:
+    """The locale of the launch that opened this course in this session."""
+    entry = session.get(SESSION_KEY, {}).get(str(course_id)) or {}
+    locale = entry.get("l")
+    return locale if isinstance(locale, str) else None
 
 
 def load_course_context(course_id: int) -> CourseContext | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template
+from flask import Flask, g, render_template
 from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import IntegrityError
 
@@ -19,6 +19,7 @@ from lti_tool.courses import deep_linking
 from lti_tool.courses.context import membership_key, remember_course, start_person_session
 from lti_tool.courses.services import RegistrationRemovedError, record_launch
 from lti_tool.courses.views import land
+from lti_tool.dates import parse_locale
 from lti_tool.lti.context import LaunchContext
 from lti_tool.lti.errors import LaunchError
 from lti_tool.lti.handoff import register_launch_handler
@@ -59,11 +60,13 @@ def handle_launch(ctx: LaunchContext, platform) -> ResponseReturnValue:  # type:
     start_person_session(ctx.person_id)
     if ctx.is_deep_linking:
         if ctx.course_id is not None and ctx.roles.is_staff:
-            remember_course(ctx.course_id, ctx.person_id, launch_membership_key(ctx))
+            remember_course(ctx.course_id, ctx.person_id, launch_membership_key(ctx),
+                            parse_locale(ctx.locale))
         return deep_linking.start(ctx)
     if ctx.course_id is None:
         return render_template("lti/no_course.html", ctx=ctx)
-    remember_course(ctx.course_id, ctx.person_id, launch_membership_key(ctx))
+    g.locale = parse_locale(ctx.locale)
+    remember_course(ctx.course_id, ctx.person_id, launch_membership_key(ctx), g.locale)
     if ctx.roles.is_staff:
         return land(ctx.course_id, course_ctx)
     if ctx.roles.is_learner:

@@ -13,8 +13,9 @@ registry, per kind:
   assigned or mentioned (:func:`audience`);
 * **what to call it and where it opens**: a batch ``describe`` (one query per
   kind, whatever the number of objects);
-* and, feature-wide, its sections of "What's new" (:class:`NewsSection`) and its
-  panels on the course dashboard (:class:`Panel`).
+* and, feature-wide, its sections of "What's new" (:class:`NewsSection`), its
+  panels on the course dashboard (:class:`Panel`) and its entries in the course
+  navigation (:class:`NavLink`).
 
 A registry belongs to one Flask application (``app.extensions``): each feature's
 ``init_app`` registers its kinds, sections and panels, and a test can register
@@ -153,15 +154,27 @@ class Panel:
     render: Callable[[Any], str | None]
 
 
+@dataclass(frozen=True)
+class NavLink:
+    """An entry of the course area's navigation ("Planning spaces", "My tasks")."""
+
+    name: str
+    order: int
+    label: str
+    endpoint: str
+
+
 @dataclass
 class Registry:
     kinds: dict[str, Kind] = field(default_factory=dict)
     news: list[NewsSection] = field(default_factory=list)
     panels: list[Panel] = field(default_factory=list)
+    nav: list[NavLink] = field(default_factory=list)
 
 
 def init_app(app: Flask) -> None:
     app.extensions.setdefault(EXTENSION, Registry())
+    app.add_template_global(nav_links, "course_nav_links")
 
 
 def _registry(app: Flask | None = None) -> Registry:
@@ -185,6 +198,16 @@ def register_panel(app: Flask, panel: Panel) -> None:
     registry = _registry(app)
     registry.panels.append(panel)
     registry.panels.sort(key=lambda p: (p.order, p.name))
+
+
+def register_nav(app: Flask, link: NavLink) -> None:
+    registry = _registry(app)
+    registry.nav.append(link)
+    registry.nav.sort(key=lambda n: (n.order, n.name))
+
+
+def nav_links() -> list[NavLink]:
+    return list(_registry().nav)
 
 
 def kinds() -> list[Kind]:

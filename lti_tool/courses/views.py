@@ -17,7 +17,7 @@ from flask_wtf import FlaskForm
 from markupsafe import Markup
 
 from lti_tool.courses import registry
-from lti_tool.courses.context import CourseContext, load_course_context
+from lti_tool.courses.context import CourseContext, course_locale, load_course_context
 from lti_tool.courses.models import Membership, Person
 from lti_tool.courses.policy import Permission, requires
 from lti_tool.courses.roster import RosterUnavailableError, sync_roster
@@ -31,6 +31,7 @@ log = logging.getLogger("lti_tool.courses")
 @bp.url_value_preprocessor
 def pull_course(endpoint, values):  # type: ignore[no-untyped-def]
     g.course_id = values.pop("course_id")
+    g.locale = course_locale(g.course_id)
 
 
 @bp.url_defaults

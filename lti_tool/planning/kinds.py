@@ -144,3 +144,5 @@ def init_app(app: Flask) -> None:
     registry.register_kind(app, PLAN)
     registry.register_news(app, CHANGED)
     registry.register_panel(app, PANEL)
+    registry.register_nav(app, registry.NavLink("planning", 10, "Planning spaces",
+                                                "courses.planning.index"))

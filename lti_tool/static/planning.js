@@ -15,7 +15,8 @@
   document.querySelectorAll("time[data-local-time]").forEach(function (el) {
     var when = new Date(el.getAttribute("datetime"));
     if (!isNaN(when)) {
-      el.textContent = when.toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
+      el.textContent = when.toLocaleString([document.documentElement.lang || "en"], {
+        dateStyle: "medium", timeStyle: "short" });
     }
   });
 

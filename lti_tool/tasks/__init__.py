@@ -16,4 +16,5 @@ def init_app(app: Flask) -> None:
     from lti_tool.tasks import news, views
 
     registry.register_news(app, news.OPEN_TASKS)
+    registry.register_nav(app, registry.NavLink("tasks", 80, "My tasks", "courses.tasks.mine"))
     app.add_template_global(views.tasks_for, "tasks_for")

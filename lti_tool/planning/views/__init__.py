@@ -11,7 +11,6 @@ with :func:`~lti_tool.courses.policy.requires`, and call the services.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, g
@@ -36,11 +35,6 @@ def _space() -> Space:
 @bp.app_template_filter("markdown")
 def markdown_filter(text: str | None, heading_offset: int = 0):  # type: ignore[no-untyped-def]
     return render_markdown(text or "", heading_offset)
-
-
-@bp.app_template_filter("iso_utc")
-def iso_utc(moment: datetime | None) -> str:
-    return moment.replace(microsecond=0).isoformat() + "Z" if moment else ""
 
 
 @bp.context_processor
