@@ -191,7 +191,7 @@ def id_token_claims(
         CLAIM + "launch_presentation": {
             "document_target": "iframe",
             "return_url": endpoints.course_url + "?as=" + member.user_id,
-            "locale": "en",
+            "locale": "en-GB",
         },
         CLAIM + "tool_platform": {
             "product_family_code": PRODUCT_FAMILY,

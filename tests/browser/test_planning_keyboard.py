@@ -12,6 +12,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
+from babel.dates import format_date
 from playwright.sync_api import Frame, Page, expect
 
 from tests.browser.pages.planning import PlanningPages, tag
@@ -130,4 +131,5 @@ def test_a_teacher_starts_a_unit_and_fixes_the_refused_fields_with_the_keyboard(
 
     expect(planning.heading).to_have_text(title)
     expect(planning.flash).to_contain_text(f"“{title}” is created.")
-    expect(frame.locator(".plan-facts")).to_contain_text(later.strftime("%-d %b %Y"))
+    shown = format_date(later, "medium", locale="en_GB")
+    expect(frame.locator(".plan-facts")).to_contain_text(shown)

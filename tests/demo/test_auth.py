@@ -74,7 +74,7 @@ def test_the_id_token_is_a_complete_resource_link_request(client, auth_params):
     assert body[CLAIM + "context"]["id"] == "practice-science-8"
     assert body[CLAIM + "context"]["title"] == "Year 8 Science"
     assert body[CLAIM + "launch_presentation"] == {
-        "document_target": "iframe", "return_url": f"{LMS}/demo/?as=1001", "locale": "en"}
+        "document_target": "iframe", "return_url": f"{LMS}/demo/?as=1001", "locale": "en-GB"}
     assert body[CLAIM + "tool_platform"]["product_family_code"] == "staffroom-practice"
     assert body[CLAIM + "custom"] == {}
 
