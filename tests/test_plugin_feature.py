@@ -161,3 +161,27 @@ def test_a_memo_is_news_to_its_reader_only(people):
     assert '<li class="memo">Parents&#39; evening</li>' in ben
     for other in ("ada", "cy"):
         assert "Memos for you" not in people[other].get("/courses/1/").get_data(as_text=True)
+
+
+def test_a_feature_adds_a_card_to_a_plan_page_without_planning_knowing_it(app, people):
+    """A subject panel: memos that mention a plan show under it, to their two people only."""
+    from lti_tool.courses.registry import SubjectPanel
+    from tests.tasks.helpers import course_space, plan
+
+    unit = plan(course_space(), "Forces unit")
+    memo = write_memo("About the forces unit")
+
+    def card(subject: Subject) -> str | None:
+        if subject != Subject("plan", unit.id) or not registry.can_see(
+                Subject("memo", memo.id), people_person()):
+            return None
+        return f'<section class="memo-card">{memo.title}</section>'
+
+    def people_person():  # type: ignore[no-untyped-def]
+        from flask import g
+        return g.ctx.person
+
+    registry.register_subject_panel(app, SubjectPanel("memo-card", 50, card))
+    url = f"/courses/1/spaces/{unit.space_id}/plans/{unit.id}"
+    assert '<section class="memo-card">' in people["ben"].get(url).get_data(as_text=True)
+    assert '<section class="memo-card">' not in people["cy"].get(url).get_data(as_text=True)

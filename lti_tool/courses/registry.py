@@ -14,8 +14,9 @@ registry, per kind:
 * **what to call it and where it opens**: a batch ``describe`` (one query per
   kind, whatever the number of objects);
 * and, feature-wide, its sections of "What's new" (:class:`NewsSection`), its
-  panels on the course dashboard (:class:`Panel`) and its entries in the course
-  navigation (:class:`NavLink`).
+  panels on the course dashboard (:class:`Panel`), its cards on other features'
+  object pages (:class:`SubjectPanel`) and its entries in the course navigation
+  (:class:`NavLink`).
 
 A registry belongs to one Flask application (``app.extensions``): each feature's
 ``init_app`` registers its kinds, sections and panels, and a test can register
@@ -30,6 +31,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, abort, current_app, url_for
+from markupsafe import Markup
 
 from lti_tool.courses.models import Person
 from lti_tool.extensions import db
@@ -121,6 +123,9 @@ class Kind:
     """Who may see one object, sorted by name; ``None``: derived from :attr:`rule`."""
     listed: Callable[[], sa.ColumnElement[bool]] | None = None
     """Which objects lists and search show (not archived, say); ``None``: all it may see."""
+    criteria: Callable[[int], list[str]] | None = None
+    """What an object sets out to achieve, one point per item (a plan's learning objectives
+    and success criteria), for other features to build on (look-fors of an observation)."""
 
 
 @dataclass(frozen=True)
@@ -155,6 +160,20 @@ class Panel:
 
 
 @dataclass(frozen=True)
+class SubjectPanel:
+    """A card another feature adds to an object's page (an observation under its lesson).
+
+    ``render(subject)`` returns the card's HTML (rendered by a template, autoescaped) for
+    the person of the request, or None. The page that shows the object includes every
+    subject panel without knowing which features registered them.
+    """
+
+    name: str
+    order: int
+    render: Callable[[Subject], str | None]
+
+
+@dataclass(frozen=True)
 class NavLink:
     """An entry of the course area's navigation ("Planning spaces", "My tasks")."""
 
@@ -170,11 +189,13 @@ class Registry:
     news: list[NewsSection] = field(default_factory=list)
     panels: list[Panel] = field(default_factory=list)
     nav: list[NavLink] = field(default_factory=list)
+    subject_panels: list[SubjectPanel] = field(default_factory=list)
 
 
 def init_app(app: Flask) -> None:
     app.extensions.setdefault(EXTENSION, Registry())
     app.add_template_global(nav_links, "course_nav_links")
+    app.add_template_global(subject_panels, "subject_panels")
 
 
 def _registry(app: Flask | None = None) -> Registry:
@@ -198,6 +219,22 @@ def register_panel(app: Flask, panel: Panel) -> None:
     registry = _registry(app)
     registry.panels.append(panel)
     registry.panels.sort(key=lambda p: (p.order, p.name))
+
+
+def register_subject_panel(app: Flask, panel: SubjectPanel) -> None:
+    registry = _registry(app)
+    registry.subject_panels.append(panel)
+    registry.subject_panels.sort(key=lambda p: (p.order, p.name))
+
+
+def subject_panels(subject: Subject) -> list[Markup]:
+    """The cards other features add to this object's page, for the person of the request."""
+    # Each card is rendered by its own template, with autoescaping: it is markup already.
+    return [
+        Markup(html)  # noqa: S704
+        for panel in _registry().subject_panels
+        if (html := panel.render(subject))
+    ]
 
 
 def register_nav(app: Flask, link: NavLink) -> None:

@@ -69,6 +69,17 @@ def _plan_audience(plan_id: int) -> list[AudienceMember]:
     return _members(db.session.scalar(sa.select(Plan.space_id).where(Plan.id == plan_id)))
 
 
+def _plan_criteria(plan_id: int) -> list[str]:
+    """A plan's learning objectives and success criteria, one per line of its objectives."""
+    objectives = db.session.scalar(sa.select(Plan.objectives).where(Plan.id == plan_id)) or ""
+    points = []
+    for line in objectives.splitlines():
+        point = line.strip().lstrip("-*+").strip()
+        if point and not point.endswith(":"):
+            points.append(point)
+    return points
+
+
 SPACE = Kind(
     name=services.SPACE_KIND, label="space", model=Space, rule=space_rule,
     describe=_describe_spaces, audience=_space_audience,
@@ -76,7 +87,7 @@ SPACE = Kind(
 PLAN = Kind(
     name=services.PLAN_KIND, label="plan", model=Plan, rule=plan_rule,
     describe=_describe_plans, audience=_plan_audience,
-    listed=lambda: Plan.archived.is_(False),
+    listed=lambda: Plan.archived.is_(False), criteria=_plan_criteria,
 )
 
 

@@ -293,3 +293,14 @@ def test_space_home_query_count_does_not_grow_with_plans(ada):
     assert resp.status_code == 200
     assert len(set(re.findall(r"/plans/(\d+)\"", page(resp)))) == 8 + 48  # whole units of 4
     assert many.count == few.count, many.statements
+
+
+def test_a_plan_offers_its_objectives_as_criteria(app, platform):
+    """Other features (an observation's look-fors) build on a plan's points, one per line."""
+    from lti_tool.courses import registry
+    from tests.tasks.helpers import course_space, launch, plan
+
+    launch(app, platform)
+    unit = plan(course_space(), "Forces", objectives=(
+        "By the end learners will be able to:\n- draw force arrows\n\n* explain balance\n"))
+    assert registry.kind("plan").criteria(unit.id) == ["draw force arrows", "explain balance"]
