@@ -15,14 +15,13 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     """Application factory: ``flask --app lti_tool run`` and gunicorn ``lti_tool:create_app()``."""
     from lti_tool import cache, cli, errors, models, security, sessions  # noqa: F401 (models: Alembic)
     from lti_tool.admin.views import bp as admin_bp
-    from lti_tool.application import StaffroomFlask
     from lti_tool.config import load_config
     from lti_tool.extensions import csrf, db, limiter, migrate
     from lti_tool.lti.views import bp as lti_bp
     from lti_tool.main import bp as main_bp
     from lti_tool.routes import courses_bp
 
-    app = StaffroomFlask(
+    app = Flask(
         __name__,
         template_folder=str(ROOT / "templates"),
         instance_path=str((overrides or {}).get("INSTANCE_PATH") or ROOT / "instance"),
