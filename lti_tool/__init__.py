@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     """Application factory: ``flask --app lti_tool run`` and gunicorn ``lti_tool:create_app()``."""
-    from lti_tool import cache, cli, errors, models, security, sessions  # noqa: F401 (models: Alembic)
+    from lti_tool import cache, cli, errors, models, security  # noqa: F401 (models: Alembic)
     from lti_tool.admin.views import bp as admin_bp
     from lti_tool.config import load_config
     from lti_tool.extensions import csrf, db, limiter, migrate
@@ -38,7 +38,6 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         hops = int(app.config["PROXY_FIX_HOPS"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
-    sessions.init_app(app)
     db.init_app(app)
     migrate.init_app(
         app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True
