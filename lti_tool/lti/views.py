@@ -62,8 +62,8 @@ def launch():
     try:
         ctx, course_ctx = record_launch(ctx, platform)
     except (IntegrityError, RegistrationRemovedError) as exc:
-        # Rows that would refer to a registration removed a moment ago (by hand, while
-        # a copy of it was remembered): refuse the launch, nothing was written. Any
+        # Rows that would refer to a registration removed a moment ago (after the
+        # launch's checks read it): refuse the launch, nothing was written. Any
         # other failure to write is a fault and stays one.
         if registration_exists(platform.id, ctx.deployment_pk):
             raise
