@@ -13,15 +13,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     """Application factory: ``flask --app lti_tool run`` and gunicorn ``lti_tool:create_app()``."""
-    from lti_tool import cache, cli, dates, errors, models, routes, security, sessions  # noqa: F401 (models: Alembic)
+    from lti_tool import cache, cli, dates, errors, models, routes, security  # noqa: F401 (models: Alembic)
     from lti_tool.admin.views import bp as admin_bp
-    from lti_tool.application import StaffroomFlask
     from lti_tool.config import load_config
     from lti_tool.extensions import csrf, db, limiter, migrate
     from lti_tool.lti.views import bp as lti_bp
     from lti_tool.main import bp as main_bp
 
-    app = StaffroomFlask(
+    app = Flask(
         __name__,
         template_folder=str(ROOT / "templates"),
         instance_path=str((overrides or {}).get("INSTANCE_PATH") or ROOT / "instance"),
@@ -38,7 +37,6 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         hops = int(app.config["PROXY_FIX_HOPS"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
-    sessions.init_app(app)
     db.init_app(app)
     migrate.init_app(
         app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True

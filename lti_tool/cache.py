@@ -27,7 +27,6 @@ class Cache(Protocol):
         self, key: str, value: Any, exp: int, then_key: str, then_value: Any, then_exp: int
     ) -> bool: ...
     def pop(self, key: str) -> Any: ...
-    def pop_and_get(self, key: str, other_key: str) -> tuple[Any, Any]: ...
     def delete(self, key: str) -> None: ...
     def incr(self, key: str, exp: int) -> int: ...
     def ping(self) -> None: ...
@@ -86,10 +85,6 @@ class InProcessCache:
             raw = self._live(key)
             self._data.pop(key, None)
         return None if raw is None else json.loads(raw)
-
-    def pop_and_get(self, key: str, other_key: str) -> tuple[Any, Any]:
-        """``pop(key)`` and ``get(other_key)`` together."""
-        return self.pop(key), self.get(other_key)
 
     def delete(self, key: str) -> None:
         with self._lock:
@@ -160,17 +155,6 @@ class RedisCache:
     def pop(self, key: str) -> Any:
         raw = self._redis.getdel(self._k(key))
         return None if raw is None else json.loads(raw)
-
-    def pop_and_get(self, key: str, other_key: str) -> tuple[Any, Any]:
-        """``pop(key)`` and ``get(other_key)`` in one round trip (the pop stays atomic)."""
-        pipe = self._redis.pipeline(transaction=False)
-        pipe.getdel(self._k(key))
-        pipe.get(self._k(other_key))
-        popped, other = pipe.execute()
-        return (
-            None if popped is None else json.loads(popped),
-            None if other is None else json.loads(other),
-        )
 
     def delete(self, key: str) -> None:
         self._redis.delete(self._k(key))

@@ -20,7 +20,7 @@ from flask.testing import FlaskClient
 
 from lti_tool import create_app
 from lti_tool.extensions import db
-from lti_tool.lti import keysets, tool_conf
+from lti_tool.lti import keysets
 from lti_tool.lti.frames import invalidate_frame_ancestors
 from tests.support.platform import (
     REMOVE,
@@ -129,7 +129,6 @@ def app(backend) -> Iterator[Flask]:
         _empty_tables()
         app.extensions["staffroom_cache"].clear()
         keysets.clear_memo()
-        tool_conf.forget_registrations()
         invalidate_frame_ancestors()
         yield app
         db.session.remove()

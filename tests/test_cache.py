@@ -14,16 +14,6 @@ def test_pop_returns_a_value_once(app):
     assert cache.pop("k") is None
 
 
-def test_pop_and_get_pops_one_key_and_reads_the_other(app):
-    cache = get_cache()
-    cache.set("state", {"n": 1}, 60)
-    cache.set("generation", "g1")
-    assert cache.pop_and_get("state", "generation") == ({"n": 1}, "g1")
-    assert cache.pop_and_get("state", "generation") == (None, "g1")
-    assert cache.get("generation") == "g1"
-    assert cache.pop_and_get("state", "absent") == (None, None)
-
-
 def test_add_only_sets_an_absent_key(app):
     cache = get_cache()
     assert cache.add("k", 1, 60)

@@ -1,22 +1,28 @@
-"""The session cookie (lti_tool/sessions.py): Flask's signature, a plain JSON payload."""
+"""The session cookie: Flask's own signed cookie, with the attributes an LMS frame needs.
+
+Each test names a rule about our cookie that a change of configuration or of the
+session interface could break: its attributes, its signature (tampering, key
+rotation) and what it carries (flashed messages, text from the platform).
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+import time
+from email.utils import parsedate_to_datetime
 
 import pytest
-from flask import session
-from flask.sessions import SecureCookieSessionInterface
+from flask import flash, get_flashed_messages, redirect, session
+from itsdangerous import URLSafeTimedSerializer
 
 from lti_tool.extensions import csrf
-from lti_tool.sessions import CookieSessionInterface
 
 COOKIE = "staffroom_session"
+DOMAIN = "tool.example.org"
 
 
 @pytest.fixture
 def session_app(app):
-    """The app with two routes of its own: one writes the posted values, one reads them."""
+    """The app with routes of its own: write the posted values, read them, flash and show."""
 
     @app.post("/_test/session")
     @csrf.exempt
@@ -30,55 +36,62 @@ def session_app(app):
     def read_session():  # type: ignore[no-untyped-def]
         return {"session": dict(session)}
 
+    @app.post("/_test/flash")
+    @csrf.exempt
+    def flash_and_redirect():  # type: ignore[no-untyped-def]
+        flash("Saved.", "success")
+        return redirect("/_test/flashes", code=303)
+
+    @app.get("/_test/flashes")
+    def show_flashes():  # type: ignore[no-untyped-def]
+        return {"flashes": [list(m) for m in get_flashed_messages(with_categories=True)]}
+
     return app
 
 
-def _cookie(client) -> str:
-    cookie = client.get_cookie(COOKIE, domain="tool.example.org")
+def _signed_as_flask_signs(key: str) -> URLSafeTimedSerializer:
+    """Flask's cookie signature (salt, key derivation, digest) with one key, compact JSON."""
+    return URLSafeTimedSerializer(
+        key, salt="cookie-session",
+        signer_kwargs={"key_derivation": "hmac", "digest_method": "sha1"},
+    )
+
+
+def _cookie(client) -> str:  # type: ignore[no-untyped-def]
+    cookie = client.get_cookie(COOKIE, domain=DOMAIN)
     assert cookie is not None, "the response set no session cookie"
     return cookie.value
 
 
-def test_the_app_uses_the_plain_json_session(app):
-    assert isinstance(app.session_interface, CookieSessionInterface)
+def _attributes(set_cookie: str) -> dict[str, str]:
+    _, *parts = (p.strip() for p in set_cookie.split(";"))
+    return {p.partition("=")[0].lower(): p.partition("=")[2] for p in parts}
 
 
-def test_values_come_back_as_they_were_written(session_app):
-    client = session_app.test_client()
-    values = {"person": 7, "courses": {"12": {"p": 7, "k": "ab", "at": 1}}, "name": "Zoë",
-              "flags": [True, None, 1.5]}
-    assert client.post("/_test/session", json=values).status_code == 200
-    assert client.get("/_test/session").get_json()["session"] == values
-
-
-def test_the_cookie_payload_is_compact_json(session_app):
-    client = session_app.test_client()
-    client.post("/_test/session", json={"person": 7})
-    payload = session_app.session_interface.get_signing_serializer(session_app).loads(
-        _cookie(client)
-    )
-    assert payload == {"person": 7}
-
-
-def test_a_cookie_signed_by_flasks_default_interface_still_opens(session_app):
-    """Sessions started before this interface (plain values) survive the upgrade."""
-    old = SecureCookieSessionInterface().get_signing_serializer(session_app)
-    client = session_app.test_client()
-    client.set_cookie(COOKIE, old.dumps({"person": 3}), domain="tool.example.org")
-    assert client.get("/_test/session").get_json()["session"] == {"person": 3}
+def test_the_cookie_a_launch_sets_is_kept_in_a_cross_site_lms_frame(lti):
+    """Secure; HttpOnly; SameSite=None; Partitioned (CHIPS), for the whole tool, 8 hours."""
+    resp = lti.launch()
+    assert resp.status_code == 200
+    (cookie,) = [c for c in resp.headers.getlist("Set-Cookie") if c.startswith(COOKIE + "=")]
+    attrs = _attributes(cookie)
+    assert attrs.keys() == {"expires", "secure", "httponly", "samesite", "partitioned", "path"}
+    assert attrs["samesite"] == "None"
+    assert attrs["path"] == "/"
+    lifetime = parsedate_to_datetime(attrs["expires"]).timestamp() - time.time()
+    assert 8 * 3600 - 60 < lifetime <= 8 * 3600
 
 
 def test_a_tampered_cookie_opens_an_empty_session(session_app):
     client = session_app.test_client()
     client.post("/_test/session", json={"person": 7})
-    value = _cookie(client)
-    payload, signature = value.rsplit(".", 1)
+    assert client.get("/_test/session").get_json()["session"] == {"person": 7}
+    payload, signature = _cookie(client).rsplit(".", 1)
     forged = payload + "." + ("A" if signature[0] != "A" else "B") + signature[1:]
-    client.set_cookie(COOKIE, forged, domain="tool.example.org")
+    client.set_cookie(COOKIE, forged, domain=DOMAIN)
     assert client.get("/_test/session").get_json()["session"] == {}
 
 
-def test_a_new_secret_key_is_used_at_once_and_the_old_one_only_as_a_fallback(session_app):
+def test_a_new_secret_key_signs_at_once_and_the_old_one_only_opens_as_a_fallback(session_app):
     original = session_app.secret_key
     client = session_app.test_client()
     client.post("/_test/session", json={"person": 7})
@@ -86,44 +99,43 @@ def test_a_new_secret_key_is_used_at_once_and_the_old_one_only_as_a_fallback(ses
 
     session_app.secret_key = "a-new-secret-key-for-this-test-" + "x" * 20
     fresh = session_app.test_client()
-    fresh.set_cookie(COOKIE, signed_with_old, domain="tool.example.org")
+    fresh.set_cookie(COOKIE, signed_with_old, domain=DOMAIN)
     assert fresh.get("/_test/session").get_json()["session"] == {}
-    fresh.post("/_test/session", json={"person": 8})
-    new_only = session_app.session_interface.get_signing_serializer(session_app)
-    assert new_only.loads(_cookie(fresh)) == {"person": 8}
 
     session_app.config["SECRET_KEY_FALLBACKS"] = [original]
     rotated = session_app.test_client()
-    rotated.set_cookie(COOKIE, signed_with_old, domain="tool.example.org")
+    rotated.set_cookie(COOKIE, signed_with_old, domain=DOMAIN)
     assert rotated.get("/_test/session").get_json()["session"] == {"person": 7}
+    rotated.post("/_test/session", json={"person": 8})
+    new_key_only = _signed_as_flask_signs(session_app.secret_key)
+    assert new_key_only.loads(_cookie(rotated)) == {"person": 8}
 
 
-def test_a_value_that_is_not_json_is_refused_not_changed(app):
-    @app.get("/_test/session-date")
-    def put_a_date():  # type: ignore[no-untyped-def]
-        session["when"] = datetime(2026, 11, 23)
-        return "ok"
-
-    with pytest.raises(TypeError):
-        app.test_client().get("/_test/session-date")
-
-
-def test_a_flashed_message_from_a_cookie_of_flasks_default_interface_is_shown(app):
-    """Flask's own format tags a flashed message as a tuple: it is read back as one."""
-    old = SecureCookieSessionInterface().get_signing_serializer(app)
-    client = app.test_client()
-    client.set_cookie(
-        COOKIE, old.dumps({"_flashes": [("success", "Saved before the upgrade.")]}),
-        domain="tool.example.org",
-    )
-    response = client.get("/admin/login")
-    assert response.status_code == 200
-    assert "Saved before the upgrade." in response.get_data(as_text=True)
-
-
-def test_text_that_utf8_cannot_encode_is_kept(session_app):
-    """A platform may send a lone surrogate (deep linking ``data`` is opaque text)."""
+def test_a_flashed_message_survives_the_redirect_and_is_shown_once(session_app):
     client = session_app.test_client()
-    values = {"deep_link": {"data": "abc\ud800def"}, "name": "Zoë"}
+    resp = client.post("/_test/flash", follow_redirects=True)
+    assert resp.get_json() == {"flashes": [["success", "Saved."]]}
+    assert client.get("/_test/flashes").get_json() == {"flashes": []}
+
+
+def test_text_from_the_platform_comes_back_as_it_was_written(session_app):
+    """Deep linking ``data`` is opaque text: it may hold a lone surrogate, which UTF-8
+    cannot encode, and any other character."""
+    client = session_app.test_client()
+    values = {"deep_link": {"data": "abc\ud800def", "accept_types": ["ltiResourceLink"]},
+              "name": "Zoë", "courses": {"12": {"p": 7, "k": "ab"}}}
     assert client.post("/_test/session", json=values).status_code == 200
     assert client.get("/_test/session").get_json()["session"] == values
+
+
+def test_a_cookie_written_before_flasks_own_interface_still_opens(session_app):
+    """Until this change the cookie's payload was plain JSON (a flashed message a list,
+    not a tagged tuple), signed as Flask signs: sessions open at the upgrade keep working."""
+    old = _signed_as_flask_signs(session_app.secret_key)
+    client = session_app.test_client()
+    client.set_cookie(
+        COOKIE, old.dumps({"person": 3, "_flashes": [["success", "Saved before."]]}),
+        domain=DOMAIN,
+    )
+    assert client.get("/_test/flashes").get_json() == {"flashes": [["success", "Saved before."]]}
+    assert client.get("/_test/session").get_json()["session"] == {"person": 3}

@@ -33,8 +33,8 @@ def handle_launch(ctx: LaunchContext, platform) -> ResponseReturnValue:  # type:
     try:
         ctx, course_ctx = record_launch(ctx, platform)
     except (IntegrityError, RegistrationRemovedError) as exc:
-        # Rows that would refer to a registration removed a moment ago (by hand, while
-        # the launch was being checked): refuse the launch, nothing was written. Any
+        # Rows that would refer to a registration removed a moment ago (after the
+        # launch's checks read it): refuse the launch, nothing was written. Any
         # other failure to write is a fault and stays one.
         if registration_exists(platform.id, ctx.deployment_pk):
             raise

@@ -60,7 +60,6 @@ from lti_tool.lti.context import (
 from lti_tool.lti.errors import CookiesBlockedError, LaunchError, LoginError, LtiError
 from lti_tool.lti.models import Platform
 from lti_tool.lti.tool_conf import (
-    GENERATION_KEY,
     DatabaseToolConf,
     RegisteredPlatform,
     count_active_registrations,
@@ -300,7 +299,6 @@ class StaffroomMessageLaunch(FlaskMessageLaunch):
 
     platform: RegisteredPlatform
     _deployment_pk: int | None  # the deployment the id_token names, if registered (V13)
-    _registrations_generation: str | None  # read with the state (see tool_conf)
     _registration: RegisteredPlatform | None = None  # once found, named in refusal logs
 
     def __init__(self, form: dict[str, str]) -> None:
@@ -369,10 +367,7 @@ class StaffroomMessageLaunch(FlaskMessageLaunch):
         if not secrets.compare_digest(cookie, state):
             raise LaunchError("V1", "the launch 'state' does not match this browser's login",
                               status=401)
-        # The registrations' generation comes in the same round trip (see tool_conf).
-        record, self._registrations_generation = get_cache().pop_and_get(
-            "lti-state:" + state, GENERATION_KEY
-        )
+        record = get_cache().pop("lti-state:" + state)
         if record is None:
             raise LaunchError(
                 "V1",
@@ -421,9 +416,7 @@ class StaffroomMessageLaunch(FlaskMessageLaunch):
         # it is only looked up here, and trusted only once every check before V13 passed.
         claim = body.get(CLAIM + "deployment_id")
         wanted = claim if isinstance(claim, str) else ""
-        platform, self._deployment_pk = load_registration(
-            record.get("platform_id") or 0, wanted, self._registrations_generation
-        )
+        platform, self._deployment_pk = load_registration(record.get("platform_id") or 0, wanted)
         self._registration = platform
         if platform is None or not platform.active:
             raise LaunchError("V7", "the platform of this login is no longer registered")

@@ -1,12 +1,13 @@
-"""pylti1p3's tool configuration interface over the registration tables."""
+"""pylti1p3's tool configuration interface over the registration tables.
+
+Every login and every launch reads its registration afresh, in one query: a platform
+or deployment disabled or removed (admin page, command line, SQL by hand) is refused
+at the very next login or launch, on every worker, and one added works at once.
+"""
 
 from __future__ import annotations
 
 import copy
-import logging
-import secrets
-import threading
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,9 +15,7 @@ import sqlalchemy as sa
 from pylti1p3.deployment import Deployment as LtiDeployment
 from pylti1p3.registration import Registration
 from pylti1p3.tool_config import ToolConfAbstract
-from sqlalchemy.orm import ORMExecuteState, Session
 
-from lti_tool.cache import get_cache
 from lti_tool.extensions import db
 from lti_tool.lti import keys
 from lti_tool.lti.models import Deployment, Platform
@@ -63,9 +62,10 @@ _DEPLOYMENT = sa.select(Deployment).where(
 class RegisteredPlatform:
     """What a login or launch reads of a registration: an immutable copy of its row.
 
-    Logins and launches find their registration in a per-worker memo of these
-    (see :func:`find_registration`); code that changes a registration works on
-    the :class:`~lti_tool.lti.models.Platform` row itself.
+    Nothing a login or launch does can change the registration by accident; code
+    that changes a registration works on the :class:`~lti_tool.lti.models.Platform`
+    row itself, and recording a launch reads that row only when it has something
+    to write (``lti_tool.courses.services``).
     """
 
     id: int
@@ -103,126 +103,6 @@ class RegisteredPlatform:
         return Platform.origins(self)  # type: ignore[arg-type]
 
 
-# Every login and launch looks its registration up; each worker remembers what it found
-# (an active platform with the named, active deployment) for a few seconds, so that
-# neither makes a query for it.
-#
-# - A change made in this process (admin page, CLI) clears the memo at once, and a read
-#   that a change overtook is not remembered (the local generation below).
-# - Every change also gives the registrations a new shared generation in the cache: a
-#   "pending" one when it is flushed, under which launches trust no copy, and a fresh
-#   one once the transaction has ended (a savepoint is not its end). A launch
-#   reads that generation in the same round trip that spends its state, and trusts a
-#   remembered registration only if it was read under the same generation: a platform or
-#   deployment disabled or removed through the application on any worker is refused at
-#   the next launch everywhere (V7, V13), never recorded. ORM bulk statements on the
-#   registration tables count as changes too.
-# - A login trusts its memo for MEMO_SECONDS, as does a launch for a change made outside
-#   the application (SQL by hand), or in the rare case of two changes whose transactions
-#   overlap (the first to end publishes a fresh generation while the second is pending).
-# - Lookups that find nothing are never remembered: a deployment added on the admin page
-#   works at once everywhere.
-MEMO_SECONDS = 5.0
-GENERATION_KEY = "lti-registrations-generation"
-_memo: dict[tuple[Any, ...], tuple[float, RegisteredPlatform, int | None, str | None]] = {}
-_local_generation = 0
-_memo_lock = threading.Lock()  # gthread workers: a clear never lands inside a store
-log = logging.getLogger("lti_tool.lti")
-
-
-def forget_registrations() -> None:
-    """Clear this worker's memo of registrations (after a change; tests)."""
-    global _local_generation
-    with _memo_lock:
-        _local_generation += 1
-        _memo.clear()
-
-
-_CHANGED = "staffroom_registrations_changed"
-
-
-def _changed_in(session: Session) -> None:
-    """Registrations are being changed in this session's transaction.
-
-    Until it ends, the generation is "pending": launches neither trust nor remember
-    a copy, so none can hold one read before the change while it commits. Once the
-    transaction has ended, committed or rolled back, a fresh generation is published
-    (``_new_generation_when_done``).
-    """
-    session.info[_CHANGED] = True
-    forget_registrations()
-    publish_new_generation(pending=True)
-
-
-@sa.event.listens_for(Session, "after_flush")
-def _forget_on_change(session: Session, _context: Any) -> None:
-    changed = (*session.new, *session.dirty, *session.deleted)
-    if any(isinstance(obj, (Platform, Deployment)) for obj in changed):
-        _changed_in(session)
-
-
-@sa.event.listens_for(Session, "do_orm_execute")
-def _forget_on_bulk_change(state: ORMExecuteState) -> None:
-    """``session.execute(update(Platform)…)`` and the like change rows without a flush."""
-    if (state.is_update or state.is_delete or state.is_insert) and state.bind_mapper is not None:
-        if state.bind_mapper.class_ in (Platform, Deployment):
-            _changed_in(state.session)
-
-
-@sa.event.listens_for(Session, "after_commit")
-@sa.event.listens_for(Session, "after_rollback")
-def _new_generation_when_done(session: Session) -> None:
-    """Once a change is committed (or abandoned), remembered copies are out of date."""
-    if session.in_nested_transaction():  # a savepoint released or rolled back: not the end
-        return
-    if session.info.pop(_CHANGED, False):
-        forget_registrations()
-        publish_new_generation()
-
-
-PENDING = "pending:"
-PENDING_SECONDS = 60
-
-
-def publish_new_generation(*, pending: bool = False) -> None:
-    """Tell every worker that the registrations are changing (``pending``) or changed.
-
-    If the cache cannot be reached, the change stands; other workers' memos lapse
-    within MEMO_SECONDS. A pending generation expires after PENDING_SECONDS, so that
-    a process that died inside its transaction does not keep every launch reading
-    its registration afresh for ever.
-    """
-    try:
-        if pending:
-            get_cache().set(GENERATION_KEY, PENDING + secrets.token_hex(8), PENDING_SECONDS)
-        else:
-            get_cache().set(GENERATION_KEY, secrets.token_hex(8))
-    except Exception:
-        log.warning("could not publish a new registrations generation", exc_info=True)
-
-
-def _clock() -> float:
-    return time.monotonic()
-
-
-def _remembered(
-    key: tuple[Any, ...], generation: str | None = None
-) -> tuple[RegisteredPlatform, int | None] | None:
-    hit = _memo.get(key)
-    if hit is None or hit[0] <= _clock() or hit[3] != generation:
-        return None
-    return hit[1], hit[2]
-
-
-def _remember(
-    key: tuple[Any, ...], platform: RegisteredPlatform, deployment_pk: int, *,
-    read_under: int, generation: str | None = None,
-) -> None:
-    with _memo_lock:
-        if read_under == _local_generation:  # no change in this process since the read began
-            _memo[key] = (_clock() + MEMO_SECONDS, platform, deployment_pk, generation)
-
-
 def find_registration(
     issuer: str, client_id: str | None, deployment_id: str | None
 ) -> tuple[RegisteredPlatform | None, int | None]:
@@ -232,13 +112,8 @@ def find_registration(
     issuer decides when exactly one active registration has it; when several do,
     the one that has the given deployment id, if only one has it. The
     deployment id is ``None`` when the platform has no active deployment with
-    ``deployment_id`` (or none was given). One query, or none when remembered.
+    ``deployment_id`` (or none was given). One query.
     """
-    key = ("login", issuer, client_id, deployment_id)
-    hit = _remembered(key)
-    if hit is not None:
-        return hit
-    read_under = _local_generation
     params = {"issuer": issuer, "client_id": client_id, "deployment_id": deployment_id or ""}
     rows = db.session.execute(
         _BY_ISSUER_AND_CLIENT if client_id else _BY_ISSUER, params
@@ -248,10 +123,7 @@ def find_registration(
     if len(rows) != 1:
         return None, None
     row, deployment_pk = rows[0]
-    platform = RegisteredPlatform.of(row)
-    if deployment_id and deployment_pk is not None:
-        _remember(key, platform, deployment_pk, read_under=read_under)
-    return platform, deployment_pk if deployment_id else None
+    return RegisteredPlatform.of(row), deployment_pk if deployment_id else None
 
 
 def count_active_registrations(issuer: str) -> int:
@@ -269,39 +141,11 @@ def find_platform(issuer: str, client_id: str | None) -> RegisteredPlatform | No
 
 
 def load_registration(
-    platform_id: int, deployment_id: str, generation: str | None
-) -> tuple[RegisteredPlatform | None, int | None]:
-    """The registration with this primary key, active or not, and its active
-    deployment's id for ``deployment_id`` (``None`` if it has none).
-
-    ``generation`` is the registrations' shared generation, read by the launch with
-    its state (:data:`GENERATION_KEY`): a remembered registration is used only if it
-    was read under the same one, so a launch never trusts a copy that a change on
-    any worker has overtaken. Otherwise one query.
-    """
-    if generation is not None and generation.startswith(PENDING):
-        return _read_registration(platform_id, deployment_id)  # a change is under way
-    key = ("launch", platform_id, deployment_id)
-    hit = _remembered(key, generation)
-    if hit is not None:
-        return hit
-    read_under = _local_generation
-    platform, deployment_pk = _read_registration(platform_id, deployment_id)
-    if platform is not None and platform.active and deployment_pk is not None:
-        if generation is None:
-            # None yet (a new cache, or one emptied): start one. Only the worker whose
-            # generation it is may tag what it read before with it.
-            fresh = secrets.token_hex(8)
-            generation = fresh if get_cache().add(GENERATION_KEY, fresh) else None
-        if generation is not None:
-            _remember(key, platform, deployment_pk, read_under=read_under,
-                      generation=generation)
-    return platform, deployment_pk
-
-
-def _read_registration(
     platform_id: int, deployment_id: str
 ) -> tuple[RegisteredPlatform | None, int | None]:
+    """The registration with this primary key, active or not, and its active
+    deployment's id for ``deployment_id`` (``None`` if it has none). One query.
+    """
     row = db.session.execute(
         _BY_ID, {"platform_id": platform_id, "deployment_id": deployment_id}
     ).first()
