@@ -13,7 +13,16 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     """Application factory: ``flask --app lti_tool run`` and gunicorn ``lti_tool:create_app()``."""
-    from lti_tool import cache, cli, dates, errors, models, routes, security  # noqa: F401 (models: Alembic)
+    from lti_tool import (  # noqa: F401 (models: Alembic)
+        boundaries,
+        cache,
+        cli,
+        dates,
+        errors,
+        models,
+        routes,
+        security,
+    )
     from lti_tool.admin.views import bp as admin_bp
     from lti_tool.config import load_config
     from lti_tool.extensions import csrf, db, limiter, migrate
@@ -26,6 +35,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         instance_path=str((overrides or {}).get("INSTANCE_PATH") or ROOT / "instance"),
     )
     load_config(app, overrides)
+    boundaries.init_app(app)
     logging.basicConfig(
         level=app.config.get("LOG_LEVEL", "INFO"),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

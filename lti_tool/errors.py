@@ -8,7 +8,7 @@ import time
 
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DatabaseError, DataError, IntegrityError
 
 log = logging.getLogger("lti_tool")
 
@@ -47,15 +47,44 @@ def init_app(app: Flask) -> None:
         headers = {"Retry-After": str(retry_after)} if retry_after else {}
         return body, status, headers
 
-    @app.errorhandler(OperationalError)
-    def database_down(exc):  # type: ignore[no-untyped-def]
-        log.error("database unavailable: %s", exc.__class__.__name__)
+    def rollback() -> None:
         from lti_tool.extensions import db
 
         try:
             db.session.rollback()
-        except OperationalError:
+        except DatabaseError:
             log.error("database rollback failed as well")
+
+    @app.errorhandler(DataError)
+    def value_refused(exc):  # type: ignore[no-untyped-def]
+        # A value the database cannot store (a number out of range, a text longer than
+        # its column) that no check before it caught: the request's fault, not a fault.
+        log.warning("database refused a value: %s", exc.orig.__class__.__name__)
+        rollback()
+        return page(
+            400,
+            "Something in that request could not be stored",
+            "A value was too long or could not be stored. Nothing was saved. Go back, "
+            "check what you typed or pasted, and try again.",
+        )
+
+    @app.errorhandler(IntegrityError)
+    def conflict(exc):  # type: ignore[no-untyped-def]
+        # Two requests changed the same thing at once and the database kept one of them.
+        log.warning("database integrity conflict: %s", exc.orig.__class__.__name__)
+        rollback()
+        return page(
+            409,
+            "Someone changed this at the same moment",
+            "Nothing of yours was saved. Go back, reload the page to see the change, and "
+            "try again.",
+        )
+
+    @app.errorhandler(DatabaseError)
+    def database_down(exc):  # type: ignore[no-untyped-def]
+        # Unreachable, locked, read-only or damaged: the request could not be served.
+        log.error("database unavailable: %s", exc.__class__.__name__)
+        rollback()
         return page(
             503,
             "Staffroom cannot reach its database",

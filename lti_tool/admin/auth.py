@@ -18,7 +18,8 @@ import hashlib
 import hmac
 import re
 
-from flask import current_app, session
+from flask import Request, Response, current_app, session
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lti_tool.admin.models import MIN_PASSWORD_LENGTH, AdminUser
@@ -153,6 +154,48 @@ def current_admin() -> AdminUser | None:
     return user
 
 
+# --- known browsers ------------------------------------------------------------------------
+#
+# Failed logins are limited per address, per address and account, and per account from
+# all addresses (so a botnet cannot guess one password slowly). The per-account limit
+# alone would let anyone lock the real administrator out by failing on purpose; so a
+# browser where the account has logged in before carries a signed "known browser"
+# cookie, and the account-wide limit does not apply to it (its own address limit still
+# does). This is OWASP's "device cookie" defence.
+
+DEVICE_COOKIE = "staffroom_admin_device"
+DEVICE_MAX_AGE = 180 * 24 * 3600
+_DEVICE_SALT = "staffroom-admin-device"
+
+
+def _device_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt=_DEVICE_SALT)  # type: ignore[arg-type]
+
+
+def remember_browser(response: Response, user: AdminUser) -> None:
+    """After a successful login: this browser is known to this account."""
+    token = _device_serializer().dumps({"u": user.username.lower(), "id": user.id})
+    response.set_cookie(
+        DEVICE_COOKIE, token, max_age=DEVICE_MAX_AGE, path="/admin", secure=True,
+        httponly=True, samesite="Strict",
+    )
+
+
+def is_known_browser(request: Request, username: str) -> bool:
+    """Whether this browser carries a valid known-browser cookie for ``username``."""
+    token = request.cookies.get(DEVICE_COOKIE)
+    if not token or not username:
+        return False
+    try:
+        data = _device_serializer().loads(token, max_age=DEVICE_MAX_AGE)
+    except BadSignature:
+        return False
+    if not isinstance(data, dict) or data.get("u") != username.strip().lower():
+        return False
+    user = find_admin(username.strip())
+    return user is not None and user.id == data.get("id")
+
+
 def any_admin_exists() -> bool:
     return db.session.scalars(db.select(AdminUser.id).limit(1)).first() is not None
 
@@ -161,6 +204,8 @@ __all__ = [
     "MIN_PASSWORD_LENGTH",
     "AdminAccountError",
     "any_admin_exists",
+    "is_known_browser",
+    "remember_browser",
     "authenticate",
     "create_admin",
     "current_admin",

@@ -26,6 +26,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_limiter.util import get_remote_address
 from wtforms import Form
 
 from lti_tool.admin import auth
@@ -74,8 +75,8 @@ def admin_globals() -> dict[str, Any]:
 
 
 def _safe_next(target: str | None) -> str:
-    """Only ever return to a page of the admin area (no open redirect)."""
-    if target:
+    """Only ever return to a page of the admin area (no open redirect, no header tricks)."""
+    if target and len(target) <= 2000 and not any(ord(c) < 32 or c == "\\" for c in target):
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and parts.path.startswith("/admin"):
             return target
@@ -85,12 +86,29 @@ def _safe_next(target: str | None) -> str:
 # --------------------------------------------------------------------------- login
 
 
-def _login_limit() -> str:
+def _address_limit() -> str:
     return current_app.config["ADMIN_LOGIN_RATE_LIMIT"]
 
 
-def _login_account_key() -> str:
-    return "admin-login-account:" + (request.form.get("username") or "").strip().lower()
+def _account_limit() -> str:
+    return current_app.config["ADMIN_LOGIN_ACCOUNT_RATE_LIMIT"]
+
+
+def _login_username() -> str:
+    return (request.form.get("username") or "").strip().lower()[:80]
+
+
+def _address_and_account_key() -> str:
+    return f"admin-login:{get_remote_address()}:{_login_username()}"
+
+
+def _account_key() -> str:
+    return "admin-login-account:" + _login_username()
+
+
+def _known_browser() -> bool:
+    """A browser where this account logged in before is not held by the account-wide limit."""
+    return auth.is_known_browser(request, _login_username())
 
 
 def _login_failed(response: Response) -> bool:
@@ -99,10 +117,13 @@ def _login_failed(response: Response) -> bool:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"], deduct_when=_login_failed)
-@limiter.limit(
-    _login_limit, key_func=_login_account_key, methods=["POST"], deduct_when=_login_failed
-)
+# Per address (whatever the username), per address and account, and per account from every
+# address unless this browser is known to the account (see admin.auth, "known browsers").
+@limiter.limit(_address_limit, methods=["POST"], deduct_when=_login_failed)
+@limiter.limit(_address_limit, key_func=_address_and_account_key, methods=["POST"],
+               deduct_when=_login_failed)
+@limiter.limit(_account_limit, key_func=_account_key, methods=["POST"],
+               deduct_when=_login_failed, exempt_when=_known_browser)
 def login():
     """Log in with a local administrator account (created with ``flask admin create``)."""
     if request.method == "GET" and auth.current_admin() is not None:
@@ -113,7 +134,9 @@ def login():
         user = auth.authenticate(form.username.data or "", form.password.data or "")
         if user is not None:
             auth.log_in(user)
-            return redirect(_safe_next(request.args.get("next")), code=303)
+            response = redirect(_safe_next(request.args.get("next")), code=303)
+            auth.remember_browser(response, user)
+            return response
         error = "The username or password is not correct."
     return render_template(
         "admin/login.html", form=form, error=error, no_admin=not auth.any_admin_exists()

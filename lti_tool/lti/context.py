@@ -115,6 +115,28 @@ def _text(value: Any) -> str | None:
     return text
 
 
+def _display(value: Any, limit: int) -> str | None:
+    """A name or title to store and show: control characters and lone surrogates removed,
+    cut to ``limit`` characters (the column's) with an ellipsis. An LMS may send a course
+    title of any length; the teacher still gets in, with the title shortened."""
+    text = _text(value)
+    if text is None:
+        return None
+    text = "".join(c for c in text if c >= " " and c != "\x7f" and not "\ud800" <= c <= "\udfff")
+    text = " ".join(text.split())
+    if not text:
+        return None
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _url(value: Any, limit: int) -> str | None:
+    """An address to store, or None when it is longer than its column (a cut one is useless)."""
+    text = _text(value)
+    if text is None or len(text) > limit or any(ord(c) < 33 for c in text):
+        return None
+    return text
+
+
 def _bool(value: Any) -> bool:
     # Current Moodle sends JSON booleans; older releases sent "true"/"false" strings.
     if isinstance(value, str):
@@ -138,13 +160,14 @@ def build_context(
 ) -> LaunchContext:
     """Turn a validated id_token body into a :class:`LaunchContext` (no database ids yet)."""
     lis = body.get(CLAIM + "lis") or {}
+    email = _display(body.get("email"), 320)
     person = PersonInfo(
         sub=str(body["sub"]),
-        name=_text(body.get("name")),
-        given_name=_text(body.get("given_name")),
-        family_name=_text(body.get("family_name")),
-        email=_text(body.get("email")),
-        picture=_text(body.get("picture")),
+        name=_display(body.get("name"), 255),
+        given_name=_display(body.get("given_name"), 255),
+        family_name=_display(body.get("family_name"), 255),
+        email=email if email and not email.endswith("…") else None,
+        picture=_url(body.get("picture"), 1024),
         sourced_id=_text(lis.get("person_sourcedid")) if isinstance(lis, dict) else None,
     )
     ctx_claim = body.get(CLAIM + "context")
@@ -152,8 +175,8 @@ def build_context(
     if isinstance(ctx_claim, dict) and _text(ctx_claim.get("id")):
         course = CourseInfo(
             context_id=str(ctx_claim["id"]),
-            label=_text(ctx_claim.get("label")),
-            title=_text(ctx_claim.get("title")),
+            label=_display(ctx_claim.get("label"), 255),
+            title=_display(ctx_claim.get("title"), 512),
             types=_strings(ctx_claim.get("type")),
         )
     rl_claim = body.get(CLAIM + "resource_link")
@@ -203,7 +226,8 @@ def build_context(
         locale=_text(presentation.get("locale")) or _text(body.get("locale")),
         return_url=_web_url(presentation.get("return_url")),
         target_link_uri=_text(body.get(CLAIM + "target_link_uri")),
-        nrps_url=_text(nrps.get("context_memberships_url")) if isinstance(nrps, dict) else None,
+        nrps_url=_url(nrps.get("context_memberships_url"), 1024) if isinstance(nrps, dict)
+        else None,
     )
 
 

@@ -72,6 +72,22 @@ log = logging.getLogger("lti_tool.lti")
 
 STATE_COOKIE_PREFIX = "lti1p3"
 MAX_DEPLOYMENT_ID_LENGTH = 255
+# Ids the tool stores (person.sub, course.context_id) and their column length.
+MAX_ID_LENGTH = 255
+# Login initiation parameters looked up or carried before anything is verified.
+LOGIN_PARAM_LIMITS = {
+    "iss": 255, "client_id": 255, "lti_deployment_id": MAX_DEPLOYMENT_ID_LENGTH,
+    "login_hint": 2048, "target_link_uri": 2048, "lti_message_hint": 8192,
+}
+
+
+def usable_text(value: Any, limit: int) -> bool:
+    """A string of 1 to ``limit`` characters with no control characters or lone surrogates."""
+    return (
+        isinstance(value, str)
+        and 0 < len(value) <= limit
+        and not any(ord(c) < 32 or ord(c) == 127 or 0xD800 <= ord(c) <= 0xDFFF for c in value)
+    )
 # How long a launch's id_token body is kept for later service calls (pylti1p3's default).
 LAUNCH_DATA_LIFETIME = 86400
 RELAUNCH_PARAMS = (
@@ -181,6 +197,14 @@ class StaffroomOIDCLogin(FlaskOIDCLogin):
                 + ", ".join(f"'{m}'" for m in missing)
                 + ": check that the tool is set up as LTI 1.3 in the LMS",
             )
+        for name, limit in LOGIN_PARAM_LIMITS.items():
+            value = params.get(name)
+            if value is not None and not usable_text(value, limit):
+                raise LoginError(
+                    "L2",
+                    f"the login initiation's '{name}' is longer than {limit} characters or "
+                    "holds control characters: check the tool's set-up in the LMS",
+                )
         iss, client_id = params["iss"], params.get("client_id") or None
         deployment_id = params.get("lti_deployment_id")
         platform, deployment_pk = find_registration(iss, client_id, deployment_id)
@@ -415,7 +439,8 @@ class StaffroomMessageLaunch(FlaskMessageLaunch):
         # The same query finds the deployment the token names, for the V13 check later:
         # it is only looked up here, and trusted only once every check before V13 passed.
         claim = body.get(CLAIM + "deployment_id")
-        wanted = claim if isinstance(claim, str) else ""
+        # Not yet signature-checked: only a value the column could hold is looked up.
+        wanted = claim if usable_text(claim, MAX_DEPLOYMENT_ID_LENGTH) else ""
         platform, self._deployment_pk = load_registration(record.get("platform_id") or 0, wanted)
         self._registration = platform
         if platform is None or not platform.active:
@@ -571,6 +596,8 @@ class StaffroomMessageLaunch(FlaskMessageLaunch):
             raise LaunchError("V13", "the id_token has no deployment_id claim")
         if len(deployment_id) > MAX_DEPLOYMENT_ID_LENGTH:
             raise LaunchError("V13", "the deployment_id is longer than 255 characters")
+        if not usable_text(deployment_id, MAX_DEPLOYMENT_ID_LENGTH):
+            raise LaunchError("V13", "the deployment_id holds control characters")
         if self._deployment_pk is None:  # looked up with the platform (_validate_registration)
             raise LaunchError(
                 "V13",
@@ -604,9 +631,19 @@ class StaffroomMessageLaunch(FlaskMessageLaunch):
         sub = body.get("sub")
         if not sub or not isinstance(sub, str):
             raise LaunchError("V16", "the id_token has no user (sub)")
+        if not usable_text(sub, MAX_ID_LENGTH):
+            raise LaunchError(
+                "V16", f"the user id (sub) is longer than {MAX_ID_LENGTH} characters or holds "
+                "control characters"
+            )
         context = body.get(CLAIM + "context")
         if context is not None and (not isinstance(context, dict) or not context.get("id")):
             raise LaunchError("V18", "the context claim has no id")
+        if context is not None and not usable_text(str(context["id"]), MAX_ID_LENGTH):
+            raise LaunchError(
+                "V18", f"the course id (context id) is longer than {MAX_ID_LENGTH} characters "
+                "or holds control characters"
+            )
         if message_type == DEEP_LINKING:
             settings = body.get(DL_CLAIM + "deep_linking_settings")
             if not isinstance(settings, dict):

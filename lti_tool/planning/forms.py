@@ -17,6 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
+from lti_tool.boundaries import parse_id
 from lti_tool.courses.models import Course
 from lti_tool.planning.diff import has_conflict_markers
 from lti_tool.planning.models import Plan, PlanKind
@@ -97,7 +98,7 @@ class PlanForm(FlaskForm):
     def validate_parent_id(self, field: SelectField) -> None:
         if field.data in (None, ""):
             return
-        if not str(field.data).isdigit() or int(field.data) not in self._units:
+        if parse_id(str(field.data)) not in self._units:
             raise ValidationError("Choose a unit of this space, or “Not in a unit”")
         if self.kind.data == PlanKind.UNIT:
             raise ValidationError("A unit cannot sit inside another unit")
@@ -105,7 +106,7 @@ class PlanForm(FlaskForm):
     def validate_course_id(self, field: SelectField) -> None:
         if field.data in (None, ""):
             return
-        if not str(field.data).isdigit() or int(field.data) not in self._courses:
+        if parse_id(str(field.data)) not in self._courses:
             raise ValidationError("Choose one of your courses, or “No particular course”")
 
     def plan_data(self, fixed_course_id: int | None = None) -> PlanData:

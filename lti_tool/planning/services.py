@@ -46,11 +46,18 @@ DRAFT_FIELDS = (
 # A draft belongs to an existing plan ("plan-<id>") or to the new plan of one kind
 # ("new-unit"): at most one draft per plan and per kind for each teacher in a space.
 DRAFT_KEY = re.compile(
-    r"^(plan-[0-9]{1,12}|new-(" + "|".join(re.escape(k.value) for k in PlanKind) + r"))$"
+    r"^(plan-[1-9][0-9]{0,8}|new-(" + "|".join(re.escape(k.value) for k in PlanKind) + r"))$"
 )
 
 
 # --- spaces ---------------------------------------------------------------------------------
+
+SPACE_NAME_MAX = 200  # the column's length; a course title may be longer (512)
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
 
 
 def ensure_course_space(course: Course, person: Person | None = None) -> Space:
@@ -62,7 +69,7 @@ def ensure_course_space(course: Course, person: Person | None = None) -> Space:
         platform_id=course.platform_id,
         course_id=course.id,
         kind=SpaceKind.COURSE,
-        name=course.display_title,
+        name=_shorten(course.display_title, SPACE_NAME_MAX),
         created_by_id=person.id if person else None,
     )
     db.session.add(space)

@@ -211,14 +211,62 @@ def test_login_attempts_are_rate_limited(app, browser, admin_user):
     assert browser.get("/admin/login").status_code == 200
 
 
-def test_the_rate_limit_also_protects_one_account_from_many_addresses(app, browser, admin_user):
-    app.config["ADMIN_LOGIN_RATE_LIMIT"] = "3 per 15 minutes"
+def test_one_account_is_protected_from_a_slow_guess_from_many_addresses(app, browser, admin_user):
+    app.config["ADMIN_LOGIN_ACCOUNT_RATE_LIMIT"] = "3 per 15 minutes"
     for i in range(3):
         resp = browser.login("admin", "wrong password!!",
                              environ_base={"REMOTE_ADDR": f"10.0.0.{i + 1}"})
         assert resp.status_code == 200
     resp = browser.login(environ_base={"REMOTE_ADDR": "10.0.0.9"})
     assert resp.status_code == 429
+
+
+def test_nobody_can_lock_the_administrator_out_of_a_known_browser(app, admin_user):
+    """Failing on purpose from many addresses does not keep the real admin out."""
+    app.config["ADMIN_LOGIN_ACCOUNT_RATE_LIMIT"] = "3 per 15 minutes"
+    own = AdminBrowser(app.test_client())
+    assert own.login(environ_base={"REMOTE_ADDR": "192.0.2.10"}).status_code == 303
+    assert own.client.get_cookie("staffroom_admin_device", domain="tool.example.org",
+                                 path="/admin") is not None
+    own.raw_post("/admin/logout", {"csrf_token": own.token("/admin/")})
+    for i in range(6):  # an attacker fails on the account from six addresses
+        AdminBrowser(app.test_client()).login(
+            "admin", "wrong password!!", environ_base={"REMOTE_ADDR": f"198.51.100.{i}"})
+    stranger = AdminBrowser(app.test_client())
+    assert stranger.login(environ_base={"REMOTE_ADDR": "203.0.113.5"}).status_code == 429
+    # The administrator's own browser still gets in, from home or from school.
+    for address in ("192.0.2.10", "192.0.2.99"):
+        resp = own.login(environ_base={"REMOTE_ADDR": address})
+        assert resp.status_code == 303, address
+        own.raw_post("/admin/logout", {"csrf_token": own.token("/admin/")})
+
+
+def test_one_address_failing_cannot_lock_the_account_for_others(app, browser, admin_user):
+    app.config["ADMIN_LOGIN_RATE_LIMIT"] = "3 per 15 minutes"
+    for _ in range(3):
+        browser.login("admin", "wrong password!!", environ_base={"REMOTE_ADDR": "198.51.100.7"})
+    assert browser.login(environ_base={"REMOTE_ADDR": "198.51.100.7"}).status_code == 429
+    other = AdminBrowser(app.test_client())
+    assert other.login(environ_base={"REMOTE_ADDR": "192.0.2.44"}).status_code == 303
+
+
+def test_a_forged_known_browser_cookie_is_ignored(app, admin_user):
+    app.config["ADMIN_LOGIN_ACCOUNT_RATE_LIMIT"] = "2 per 15 minutes"
+    for i in range(2):
+        AdminBrowser(app.test_client()).login(
+            "admin", "wrong password!!", environ_base={"REMOTE_ADDR": f"198.51.100.{i}"})
+    forger = AdminBrowser(app.test_client())
+    forger.client.set_cookie("staffroom_admin_device", "eyJ1IjoiYWRtaW4ifQ.forged",
+                             domain="tool.example.org", path="/admin")
+    assert forger.login(environ_base={"REMOTE_ADDR": "203.0.113.9"}).status_code == 429
+
+
+@pytest.mark.parametrize("target", ["/admin/keys%0d%0aSet-Cookie:%20x=1", "/admin/%5ckeys",
+                                    "/admin/keys%0a", "/admin/" + "k" * 3000])
+def test_a_crafted_next_falls_back_to_the_admin_home(browser, admin_user, target):
+    resp = browser.login(url=f"/admin/login?next={target}")
+    assert resp.status_code == 303
+    assert resp.headers["Location"].endswith("/admin/")
 
 
 def test_successful_logins_do_not_use_up_the_limit(app, admin_user):

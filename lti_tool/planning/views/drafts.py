@@ -15,6 +15,7 @@ from flask import (
 )
 from flask_wtf import FlaskForm
 
+from lti_tool.boundaries import parse_id
 from lti_tool.courses.policy import requires
 from lti_tool.planning import services
 from lti_tool.planning.policy import SpacePermission, load_plan
@@ -37,7 +38,7 @@ def save_draft(space_id: int):
     if plan_key.startswith("plan-"):
         load_plan(g.space, int(plan_key.removeprefix("plan-")))
     base = payload.get("base_version")
-    if base is not None and (not isinstance(base, int) or isinstance(base, bool)):
+    if base is not None and (not isinstance(base, int) or parse_id(base) is None):
         return jsonify(error="base_version must be a number"), 400
     try:
         data = services.clean_draft_data(payload.get("data"))

@@ -18,6 +18,7 @@ from flask import (
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 
+from lti_tool.boundaries import parse_id
 from lti_tool.courses.models import Course
 from lti_tool.courses.policy import requires
 from lti_tool.extensions import db
@@ -56,8 +57,8 @@ def _template_start(key: str) -> dict[str, Any] | None:
     if source == "builtin" and name in BY_KEY:
         t = BY_KEY[name]
         return {"kind": t.kind.value, "objectives": t.objectives, "body": t.body}
-    if source == "space" and name.isdigit():
-        saved = services.get_space_template(_space(), int(name))
+    if source == "space" and (template_id := parse_id(name)) is not None:
+        saved = services.get_space_template(_space(), template_id)
         if saved is not None:
             return {"kind": saved.kind, "objectives": saved.objectives, "body": saved.body}
     if source == "blank" and name in {k.value for k in PlanKind}:
