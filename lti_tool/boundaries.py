@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Flask, Request
+from flask import Flask, Request, abort, request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from werkzeug.routing import BaseConverter, ValidationError
@@ -133,8 +133,21 @@ def clean_text(value: str) -> tuple[str, bool]:
     return "".join(c for c in value if c != "\x00" and not "\ud800" <= c <= "\udfff"), True
 
 
+def json_bodies_are_objects() -> None:
+    """``before_request``: every JSON body the tool accepts is an object.
+
+    A form endpoint given a JSON body reads it as its fields (Flask-WTF); a body that is
+    a string, a number or a list was a 500 there. Refuse it as the malformed request it is.
+    """
+    if request.is_json and request.method in ("POST", "PUT", "PATCH", "DELETE"):
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            abort(400, "The request's JSON body must be an object.")
+
+
 def init_app(app: Flask) -> None:
     """Install the id converter and the JSON limits (before any blueprint is registered)."""
     app.url_map.converters["int"] = IdConverter
     app.json = BoundedJSONProvider(app)
     app.request_class = CleanRequest
+    app.before_request(json_bodies_are_objects)
