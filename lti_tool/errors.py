@@ -23,6 +23,11 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc):  # type: ignore[no-untyped-def]
+        from lti_tool.courses.identity import opened_by_the_previous_person, switched_page
+
+        switched = opened_by_the_previous_person()
+        if switched is not None:
+            return switched_page(switched)
         return page(
             400,
             "This form could not be accepted",

@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from flask import session
@@ -43,7 +44,12 @@ class CourseContext:
         return permission in self.permissions
 
 
-def start_person_session(person_id: int) -> None:
+NAME_KEY = "who"  # the display name of the person the session belongs to
+PREVIOUS_KEY = "previous"  # who had this browser before, for a while (see below)
+SWITCH_NOTICE_SECONDS = 30 * 60
+
+
+def start_person_session(person_id: int, name: str | None = None) -> None:
     """After a valid launch: this browser session now belongs to ``person_id`` alone.
 
     A shared classroom computer passes from one person to the next in the same LMS
@@ -51,13 +57,38 @@ def start_person_session(person_id: int) -> None:
     previous person's courses, pending deep link and form tokens are dropped, so
     that a pupil who opens Staffroom after a teacher cannot reach the teacher's
     courses.
+
+    What is kept of the previous person is their name, the time, and their form
+    token: a form they left open in another tab is then refused with a page that
+    says who is signed in now and gives their text back (never saved under the new
+    person's name), and every page says for a while who was here before.
     """
     courses = session.get(SESSION_KEY) or {}
     if any(entry.get("p") != person_id for entry in courses.values()) or (
         session.get(PERSON_KEY, person_id) != person_id
     ):
+        previous = {
+            "name": session.get(NAME_KEY) or "Someone else",
+            "csrf": session.get("csrf_token"),
+            "at": int(time.time()),
+        }
         session.clear()
+        session[PREVIOUS_KEY] = previous
     session[PERSON_KEY] = person_id
+    if name:
+        session[NAME_KEY] = name
+
+
+def identity_switch() -> dict[str, object] | None:
+    """Who was signed in on this browser before the current person, if that was recent."""
+    previous = session.get(PREVIOUS_KEY)
+    if not isinstance(previous, dict):
+        return None
+    if time.time() - int(previous.get("at") or 0) > SWITCH_NOTICE_SECONDS:
+        return None
+    at = datetime.fromtimestamp(int(previous.get("at") or 0), UTC).replace(tzinfo=None)
+    return {"previous": str(previous.get("name")), "current": session.get(NAME_KEY),
+            "at": at, "csrf": previous.get("csrf")}
 
 
 def membership_key(platform_id: int, sub: str, context_id: str) -> str:

@@ -16,7 +16,12 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import IntegrityError
 
 from lti_tool.courses import deep_linking
-from lti_tool.courses.context import membership_key, remember_course, start_person_session
+from lti_tool.courses.context import (
+    identity_switch,
+    membership_key,
+    remember_course,
+    start_person_session,
+)
 from lti_tool.courses.services import RegistrationRemovedError, record_launch
 from lti_tool.courses.views import land
 from lti_tool.dates import parse_locale
@@ -57,7 +62,7 @@ def handle_launch(ctx: LaunchContext, platform) -> ResponseReturnValue:  # type:
         ctx.course_id,
         ctx.roles.is_staff,
     )
-    start_person_session(ctx.person_id)
+    start_person_session(ctx.person_id, _display_name(ctx))
     if ctx.is_deep_linking:
         if ctx.course_id is not None and ctx.roles.is_staff:
             remember_course(ctx.course_id, ctx.person_id, launch_membership_key(ctx),
@@ -74,6 +79,12 @@ def handle_launch(ctx: LaunchContext, platform) -> ResponseReturnValue:  # type:
     return render_template("lti/no_course_role.html", ctx=ctx)
 
 
+def _display_name(ctx: LaunchContext) -> str:
+    person = ctx.person
+    joined = " ".join(p for p in (person.given_name, person.family_name) if p)
+    return person.name or joined or person.email or "Someone"
+
+
 def launch_membership_key(ctx: LaunchContext) -> str:
     context_id = ctx.course.context_id if ctx.course is not None else ""
     return membership_key(ctx.platform.id, ctx.person.sub, context_id)
@@ -81,3 +92,4 @@ def launch_membership_key(ctx: LaunchContext) -> str:
 
 def init_app(app: Flask) -> None:
     register_launch_handler(app, handle_launch)
+    app.add_template_global(identity_switch, "identity_switch")

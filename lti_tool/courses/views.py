@@ -16,8 +16,15 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 
+from lti_tool.boundaries import parse_id
 from lti_tool.courses import registry
-from lti_tool.courses.context import CourseContext, course_locale, load_course_context
+from lti_tool.courses.context import (
+    CourseContext,
+    course_locale,
+    identity_switch,
+    load_course_context,
+)
+from lti_tool.courses.identity import switched_page
 from lti_tool.courses.models import Membership, Person
 from lti_tool.courses.policy import Permission, requires
 from lti_tool.courses.roster import RosterUnavailableError, sync_roster
@@ -66,7 +73,23 @@ def require_staff_membership():
     if not ctx.is_staff:
         return render_template("lti/staff_only.html", ctx=None), 403
     g.ctx = ctx
-    return None
+    return _opened_by_someone_else(ctx)
+
+
+def _opened_by_someone_else(ctx: CourseContext):  # type: ignore[no-untyped-def]
+    """A form that says who opened it (``_who``), posted now by someone else: refuse it.
+
+    On a shared computer a form can outlive its person: someone else launched in
+    another tab, and the browser (or the person, by "Back") sends the old form with
+    the new person's session. What it holds must never be saved under their name.
+    """
+    if request.method != "POST":
+        return None
+    who = request.form.get("_who")
+    if who is None or parse_id(who) == ctx.person.id:
+        return None
+    switch = identity_switch() or {"previous": "the person who opened this form"}
+    return switched_page({**switch, "current": ctx.person.display_name})
 
 
 @dataclass(frozen=True)
