@@ -55,7 +55,16 @@ def test_comment_with_mentions_of_members_only(app, platform, team):
     unit = plan(space)
     plan_page = f"/courses/1/spaces/{space.id}/plans/{unit.id}"
     body = "Thanks @ben colleague, can you check? @Cy Other and @Nobody stay plain. @Ada Teacher"
+    # Names that match nobody who can read the plan are said before anything is posted.
     resp = post(ada, comment_url(space.id, unit.id), {"body": body, "next": plan_page})
+    assert resp.status_code == 200
+    page = resp.get_data(as_text=True)
+    assert "@Cy, @Nobody match nobody who can read this" in page
+    assert 'name="confirm_unmatched" type="hidden" value="@Cy @Nobody"' in page
+    assert "Post as it is" in page
+    assert db.session.scalar(sa.select(sa.func.count(Comment.id))) == 0
+    resp = post(ada, comment_url(space.id, unit.id),
+                {"body": body, "next": plan_page, "confirm_unmatched": "@Cy @Nobody"})
     assert resp.status_code == 303
     comment = db.session.scalars(sa.select(Comment)).one()
     assert resp.headers["Location"].endswith(f"{plan_page}#comment-{comment.id}")
@@ -72,7 +81,10 @@ def test_mentions_in_a_team_space_resolve_to_its_members(app, platform, team):
     ada, _, _ = team
     space = team_space("Science", person("teacher-1"), person("teacher-3"))
     unit = plan(space)
-    post(ada, comment_url(space.id, unit.id), {"body": "@Cy Other and @Ben Colleague"})
+    resp = post(ada, comment_url(space.id, unit.id), {"body": "@Cy Other and @Ben Colleague"})
+    assert "@Ben matches nobody who can read this" in resp.get_data(as_text=True)  # not a member
+    post(ada, comment_url(space.id, unit.id),
+         {"body": "@Cy Other and @Ben Colleague", "confirm_unmatched": "@ben"})
     assert db.session.scalars(sa.select(Mention.person_id)).all() == [person("teacher-3").id]
 
 
