@@ -230,21 +230,20 @@ export function upgrade(textarea) {
 
   // --- the keyboard: a way out, and the label and error links lead in ----------------------------
   let tabLeaves = false;
-  editor.view.dom.addEventListener("keydown", (event) => {
-    if (event.key === "Escape" && !event.defaultPrevented) {
-      if (!editor.view.dom.getAttribute("aria-activedescendant")) {
+  // Seen before ProseMirror's own handlers (capture, on the frame around the editor):
+  // Escape arms the way out, and the Tab after it moves the focus as anywhere else.
+  wrapper.addEventListener("keydown", (event) => {
+    if (event.target !== editor.view.dom) { return; }
+    if (event.key === "Escape") {
+      if (!editor.view.dom.getAttribute("aria-activedescendant")) { // no @ list open
         tabLeaves = true;
         announce("Press Tab to leave the editor.");
       }
-    } else if (event.key !== "Tab" && event.key !== "Shift") {
-      tabLeaves = false;
-    }
-  });
-  // Seen before ProseMirror's own handler: after Escape, Tab moves the focus as anywhere else.
-  wrapper.addEventListener("keydown", (event) => {
-    if (event.key === "Tab" && tabLeaves && event.target === editor.view.dom) {
+    } else if (event.key === "Tab" && tabLeaves) {
       tabLeaves = false;
       event.stopPropagation();
+    } else if (event.key !== "Shift") {
+      tabLeaves = false;
     }
   }, true);
   editor.on("blur", () => { tabLeaves = false; });
