@@ -55,6 +55,15 @@ def body_of(pid: int) -> str:
     return db.session.get(Plan, pid).body
 
 
+def colleague_saves(pid: int, sub: str, body: str, base_version: int = 1) -> None:
+    """A colleague's save from the edit form, straight through the service."""
+    author = db.session.scalars(db.select(PersonRow).filter_by(sub=sub)).one()
+    data = services.plan_data(db.session.get(Plan, pid))
+    data.body = body
+    services.save_plan(db.session.get(Plan, pid), author, base_version, data)
+    db.session.remove()
+
+
 def test_task_items_and_set_task_change_one_box_only():
     items = task_items(BODY)
     assert [(i.index, i.text, i.checked) for i in items] == [
@@ -123,12 +132,8 @@ def test_a_tick_with_javascript_is_answered_as_json(ada, trip):
 def test_a_tick_from_an_older_page_lands_on_the_current_version(ada, bo, trip):
     """Bo's page was loaded before Ada added an item above: Bo's tick finds its item by words."""
     sid, pid = trip
-    plan = db.session.get(Plan, pid)
-    ada_row = db.session.scalars(db.select(PersonRow).filter_by(sub="teacher-1")).one()
-    data = services.plan_data(plan)
-    data.body = BODY.replace("- [ ] Book the coach", "- [ ] Ask the head\n- [ ] Book the coach")
-    services.save_plan(plan, ada_row, 1, data)
-    db.session.remove()
+    colleague_saves(pid, "teacher-1", BODY.replace(
+        "- [ ] Book the coach", "- [ ] Ask the head\n- [ ] Book the coach"))
     resp = tick(bo, sid, pid, "body", 2, "Check the first-aid kit")  # now item 3
     assert resp.status_code == 303
     assert resp.headers["Location"].endswith("#tick-body-3")
@@ -140,12 +145,7 @@ def test_a_tick_from_an_older_page_lands_on_the_current_version(ada, bo, trip):
 
 def test_a_tick_on_an_item_a_colleague_removed_is_refused_and_said(ada, bo, trip):
     sid, pid = trip
-    plan = db.session.get(Plan, pid)
-    ada_row = db.session.scalars(db.select(PersonRow).filter_by(sub="teacher-1")).one()
-    data = services.plan_data(plan)
-    data.body = BODY.replace("- [ ] Book the coach\n", "")
-    services.save_plan(plan, ada_row, 1, data)
-    db.session.remove()
+    colleague_saves(pid, "teacher-1", BODY.replace("- [ ] Book the coach\n", ""))
     resp = tick(bo, sid, pid, "body", 0, "Book the coach",
                 headers={"Accept": "application/json"})
     assert resp.status_code == 409
@@ -164,10 +164,9 @@ def test_a_save_between_reading_and_writing_is_kept_and_the_tick_tried_again(
     def colleague_saves_first(plan, author, base_version, data, **kwargs):  # type: ignore[no-untyped-def]
         if not calls:
             calls.append("colleague")
-            colleague = services.plan_data(db.session.get(Plan, pid))
-            colleague.body = colleague.body.replace("| Mon | Ada |", "| Mon | Ada |\n| Tue | Bo |")
-            bo_row = db.session.scalars(db.select(PersonRow).filter_by(sub="teacher-2")).one()
-            real_save(db.session.get(Plan, pid), bo_row, base_version, colleague)
+            real_save(db.session.get(Plan, pid),
+                      db.session.scalars(db.select(PersonRow).filter_by(sub="teacher-2")).one(),
+                      base_version, _with_row(services.plan_data(db.session.get(Plan, pid))))
         calls.append("tick")
         return real_save(plan, author, base_version, data, **kwargs)
 
@@ -178,6 +177,11 @@ def test_a_save_between_reading_and_writing_is_kept_and_the_tick_tried_again(
     assert "| Tue | Bo |" in body
     assert "- [x] Book the coach" in body
     assert db.session.get(Plan, pid).version == 3
+
+
+def _with_row(data):  # type: ignore[no-untyped-def]
+    data.body = data.body.replace("| Mon | Ada |", "| Mon | Ada |\n| Tue | Bo |")
+    return data
 
 
 def test_two_people_ticking_at_once_both_keep_their_tick(app, ada, bo, trip):

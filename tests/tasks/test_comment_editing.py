@@ -18,7 +18,6 @@ from lti_tool.extensions import db
 from lti_tool.search.models import SearchDocument
 from lti_tool.search.services import search
 from tests.tasks.helpers import (
-    COURSE_2,
     LEARNER,
     course_space,
     launch,
@@ -27,15 +26,6 @@ from tests.tasks.helpers import (
     post,
     team_space,
 )
-
-
-@pytest.fixture
-def team(app, platform):
-    """Ada and Ben teach course 1; Cy teaches course 2 only."""
-    ada = launch(app, platform)
-    ben = launch(app, platform, sub="teacher-2", name="Ben Colleague")
-    cy = launch(app, platform, sub="teacher-3", name="Cy Other", context=COURSE_2)
-    return ada, ben, cy
 
 
 @pytest.fixture

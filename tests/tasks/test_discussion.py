@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 from html.parser import HTMLParser
 
-import pytest
 import sqlalchemy as sa
 from flask import current_app, g, render_template_string
 
@@ -19,7 +18,6 @@ from lti_tool.extensions import db
 from lti_tool.planning.models import Plan, SpaceMember
 from tests.support.sql import count_statements
 from tests.tasks.helpers import (
-    COURSE_2,
     LEARNER,
     course,
     course_space,
@@ -30,15 +28,6 @@ from tests.tasks.helpers import (
     task,
     team_space,
 )
-
-
-@pytest.fixture
-def team(app, platform):
-    """Ada and Ben teach course 1; Cy teaches course 2 only."""
-    ada = launch(app, platform)
-    ben = launch(app, platform, sub="teacher-2", name="Ben Colleague")
-    cy = launch(app, platform, sub="teacher-3", name="Cy Other", context=COURSE_2)
-    return ada, ben, cy
 
 
 def comment_url(space_id: int, plan_id: int) -> str:
