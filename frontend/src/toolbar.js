@@ -67,7 +67,11 @@ function linkPanel(editor, id, announce) {
   label.htmlFor = `${id}-link-url`;
   label.textContent = "Link address";
   const input = document.createElement("input");
-  input.type = "url";
+  // Text, not type=url: the field sits inside the page's form, and a half-typed address must
+  // never stop that form from being sent (the address is checked here, on "Apply link").
+  input.type = "text";
+  input.inputMode = "url";
+  input.spellcheck = false;
   input.id = `${id}-link-url`;
   input.placeholder = "https://…";
   input.autocomplete = "url";

@@ -19,6 +19,7 @@ from lti_tool.search.models import SearchDocument
 from lti_tool.search.services import search
 from tests.tasks.helpers import (
     LEARNER,
+    course,
     course_space,
     launch,
     person,
@@ -60,20 +61,21 @@ def test_the_author_edits_a_comment_and_it_shows_as_edited(team, thread):
     assert f'data-mentions-url="/courses/1/discussion/plan/{unit.id}/people"' in form
     assert "@Ben Colleague can you book the microscopes?</textarea>" in form
 
-    resp = post(ada, edit_url(cid), {"body": "Booked them myself, thanks.", "version": "1",
-                                     "next": page})
+    resp = post(ada, edit_url(cid), {"body": "Booked the spectrometers, thanks.",
+                                     "version": "1", "next": page})
     assert resp.status_code == 303
     assert resp.headers["Location"].endswith(f"{page}#comment-{cid}")
     comment = db.session.get(Comment, cid)
-    assert (comment.body, comment.version) == ("Booked them myself, thanks.", 2)
+    assert (comment.body, comment.version) == ("Booked the spectrometers, thanks.", 2)
     assert comment.edited_at is not None
     shown = ben.get(page).get_data(as_text=True)
-    assert "Booked them myself, thanks." in shown
+    assert "Booked the spectrometers, thanks." in shown
     assert re.search(r'<span class="comment-edited">\(edited <time datetime="[^"]+"', shown)
     # Ben is no longer named: his mention (and its "what's new" entry) goes.
     assert db.session.scalar(sa.select(sa.func.count(Mention.id))) == 0
     # Search finds the new words, not the old ones.
-    assert [h.subject.title for h in search(person("teacher-2"), "myself")] == ["Cells unit"]
+    assert [h.subject.title for h in search(person("teacher-2"), "spectrometers")] == [
+        "Cells unit"]
     assert search(person("teacher-2"), "microscopes") == []
 
 
@@ -115,7 +117,8 @@ def test_only_the_author_may_edit_or_delete_and_only_where_they_may_see(app, pla
     for url in (edit_url(cid), delete_url(cid)):
         assert ben.get(url).status_code == 403
         assert post(ben, url, {"body": "mine now", "version": "1"}).status_code == 403
-        assert cy.get(url.replace("/courses/1/", "/courses/2/")).status_code == 404
+        other_course = f"/courses/{course('course-2').id}/"
+        assert cy.get(url.replace("/courses/1/", other_course)).status_code == 404
     assert ada.post(edit_url(cid), data={"body": "x", "version": "1"}).status_code == 400
     for version in ("", "x", "²", "9" * 12):
         resp = post(ada, edit_url(cid), {"body": "x", "version": version})
