@@ -147,9 +147,12 @@ export function upgrade(textarea) {
   // --- keeping the textarea (the form's field) in step --------------------------------------
   let syncing = false;
   let pending = null;
+  let dirty = false; // the document changed since the textarea was last written
   function flush() {
     if (pending) { window.clearTimeout(pending); pending = null; }
-    if (mode !== "rich") { return; }
+    // Only a change made here is written: a text opened and left alone keeps its exact bytes.
+    if (mode !== "rich" || !dirty) { return; }
+    dirty = false;
     const markdown = converter.serialize(editor.getJSON());
     if (markdown === textarea.value) { return; }
     textarea.value = markdown;
@@ -161,12 +164,14 @@ export function upgrade(textarea) {
     }
   }
   editor.on("update", () => {
+    dirty = true;
     if (pending) { window.clearTimeout(pending); }
     pending = window.setTimeout(flush, SYNC_DELAY_MS);
   });
   // Someone else changed the field (a restored draft): show it.
   textarea.addEventListener("input", () => {
     if (syncing || mode !== "rich") { return; }
+    dirty = false;
     if (CONFLICT.test(textarea.value)) { showSource(false); return; }
     editor.commands.setContent(converter.parse(textarea.value), { emitUpdate: false });
   });
@@ -195,6 +200,7 @@ export function upgrade(textarea) {
       return false;
     }
     editor.commands.setContent(converter.parse(textarea.value), { emitUpdate: false });
+    dirty = false;
     mode = "rich";
     wrapper.dataset.mode = "rich";
     surface.hidden = false;
@@ -274,21 +280,27 @@ export function upgrade(textarea) {
     return new Set((input ? input.value : "").split(/\s+/).filter(Boolean).map((n) => n.toLocaleLowerCase()));
   }
 
+  // The people are fetched only when needed: at the first "@" typed (the suggestions) or
+  // when a text with an "@" is posted. Then the form goes on, or the names are said first.
+  let checked = false;
   function checkMentions(event) {
-    // Known only once the people have loaded; the server asks the same question otherwise.
-    if (!people) { return; }
-    const confirmed = confirmedNames();
-    const unmatched = unmatchedMentions(textarea.value, people)
-      .filter((name) => !confirmed.has(name.toLocaleLowerCase()));
-    if (!unmatched.length) { return; }
+    if (checked) { checked = false; return; } // the post that follows a passed check
+    if (!textarea.value.includes("@")) { return; }
     event.preventDefault();
     event.stopImmediatePropagation();
-    showUnmatched(unmatched);
-  }
-
-  let people = null;
-  if (loadPeople) {
-    loadPeople().then((list) => { people = list; });
+    const submitter = event.submitter && event.submitter.form === form ? event.submitter : null;
+    loadPeople().then((people) => {
+      const confirmed = confirmedNames();
+      const unmatched = people === null ? [] : unmatchedMentions(textarea.value, people)
+        .filter((name) => !confirmed.has(name.toLocaleLowerCase()));
+      if (unmatched.length) {
+        showUnmatched(unmatched);
+        return;
+      }
+      // Nobody unknown (or the list could not be had: the server asks the same question).
+      checked = true;
+      if (form.requestSubmit) { form.requestSubmit(submitter); } else { form.submit(); }
+    });
   }
 
   function showUnmatched(unmatched) {
@@ -320,6 +332,7 @@ export function upgrade(textarea) {
       // Exactly these names are confirmed: the server asks again about any other.
       input.value = [...confirmedNames(), ...unmatched].join(" ");
       box.remove();
+      checked = true;
       if (form.requestSubmit) { form.requestSubmit(); } else { form.submit(); }
     });
     const edit = document.createElement("button");

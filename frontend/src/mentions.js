@@ -12,15 +12,19 @@ import { Suggestion } from "@tiptap/suggestion";
 const MAX_SHOWN = 8;
 const WORD = /[\p{L}\p{N}_]/u;
 
-/** People of the discussion, fetched once per form. */
+/** People of the discussion, fetched once per form when first needed (null if it failed). */
 export function peopleSource(url) {
   let loaded = null;
   return function load() {
     if (!loaded) {
       loaded = fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
-        .then((response) => (response.ok ? response.json() : { people: [] }))
-        .then((body) => (Array.isArray(body.people) ? body.people : []))
-        .catch(() => []);
+        .then((response) => (response.ok ? response.json() : null))
+        .then((body) => (body && Array.isArray(body.people) ? body.people : null))
+        .catch(() => null)
+        .then((people) => {
+          if (people === null) { loaded = null; } // ask again next time
+          return people;
+        });
     }
     return loaded;
   };
@@ -192,7 +196,7 @@ export function mentionExtension(load, ui) {
           container: ui.container,
           // After a chosen name (or a word and a space) the list steps aside.
           shouldShow: ({ query }) => !/\s$/.test(query) && query.length <= 80,
-          items: ({ query }) => load().then((people) => people
+          items: ({ query }) => load().then((people) => (people || [])
             .filter((person) => !person.me && matches(person, query))
             .slice(0, MAX_SHOWN)),
           command: ({ editor, range, props }) => {

@@ -255,8 +255,9 @@ def test_the_editor_by_keyboard_alone(teachers, watcher):
 
     # Shift+Tab comes back into the editor, and the link form is reached and left by keyboard.
     press(page, "Shift+Tab")
-    assert focused(frame)["id"] == "body-editor"
+    expect(editor.content).to_be_focused()
     press(page, "Control+k")
     expect(frame.get_by_role("textbox", name="Link address")).to_be_focused()
     press(page, "Escape")
-    assert focused(frame)["id"] == "body-editor"
+    expect(editor.content).to_be_focused()
+    expect(frame.get_by_role("textbox", name="Link address")).to_be_hidden()
