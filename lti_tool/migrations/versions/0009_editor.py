@@ -7,13 +7,11 @@ Create Date: 2026-12-06 12:00:00.000000
 * ``comment.version``: 1 for every comment so far; its author's edits name the
   version they started from (``UPDATE … WHERE id = ? AND version = ?``).
 
-A plain ``ADD COLUMN`` on both databases: on SQLite a batch rebuild of ``comment``
-would drop its search trigger (``lti_tool/migrations/subjects.py``).
+A plain ``ADD COLUMN`` (and ``DROP COLUMN`` back) on both databases: on SQLite a batch
+rebuild of ``comment`` would drop its search trigger (``lti_tool/migrations/subjects.py``).
 """
 from alembic import op
 import sqlalchemy as sa
-
-from lti_tool.migrations import subjects
 
 
 # revision identifiers, used by Alembic.
@@ -28,9 +26,9 @@ def upgrade():
 
 
 def downgrade():
-    dialect = op.get_bind().dialect.name
-    with op.batch_alter_table('comment', schema=None) as batch_op:
-        batch_op.drop_column('version')
-    if dialect == 'sqlite':  # the rebuild dropped the comment's search trigger
-        for statement in subjects.forget_source(dialect, 'comment', 'comment'):
-            op.execute(statement)
+    if op.get_bind().dialect.name == 'sqlite':
+        # SQLite 3.35+ drops a column in place: a batch rebuild would trip over the other
+        # tables' triggers that delete from comment, and drop comment's own.
+        op.execute('ALTER TABLE comment DROP COLUMN version')
+    else:
+        op.drop_column('comment', 'version')
