@@ -27,6 +27,8 @@ migrate: install
 	$(BIN)/flask db upgrade
 
 run: migrate
+	@echo "The admin page (/admin/) needs an administrator account first. Create one, in another"
+	@echo "terminal in this folder:  $(BIN)/flask --app lti_tool admin create --username you"
 	$(BIN)/flask demo run --port $(PORT)
 
 test: install

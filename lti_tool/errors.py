@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import time
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DatabaseError, DataError, IntegrityError
 
@@ -41,7 +42,11 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(404)
     def not_found(exc):  # type: ignore[no-untyped-def]
-        return page(404, "Page not found", "This page does not exist or is no longer available.")
+        return render_template(
+            "errors/error.html", title="Page not found",
+            message="This page does not exist or is no longer available.",
+            not_found=True, course_dashboard=_course_dashboard(),
+        ), 404
 
     @app.errorhandler(429)
     def too_many(exc):  # type: ignore[no-untyped-def]
@@ -104,6 +109,20 @@ def init_app(app: Flask) -> None:
             "Something went wrong",
             "Nothing was saved. Please try again; if this goes on, tell your LMS administrator.",
         )
+
+
+_COURSE_PATH = re.compile(r"^/courses/([0-9]{1,9})(?:/|$)")
+
+
+def _course_dashboard() -> str | None:
+    """The dashboard of the course the missing page's address names, if this session
+    launched into it: the way back from a "page not found" inside the LMS frame."""
+    from lti_tool.courses.context import launched_into
+
+    match = _COURSE_PATH.match(request.path)
+    if match is None or not launched_into(int(match.group(1))):
+        return None
+    return url_for("courses.dashboard", course_id=int(match.group(1)))
 
 
 def _seconds_until_the_limit_resets() -> int | None:

@@ -61,12 +61,32 @@ def test_raw_html_is_shown_as_text_not_run():
     assert "<script>" not in html
 
 
-def test_links_are_kept_with_rel_noopener():
-    html = render("See [the rubric](https://school.example/rubric) or [me](mailto:a@b.example)")
-    link = '<a href="https://school.example/rubric" rel="noopener noreferrer">the rubric</a>'
+def test_links_to_other_sites_open_in_a_new_tab_with_rel_noopener():
+    html = render("See [the rubric](https://school.example/rubric) or [me](mailto:a@b.example)"
+                  " or [HTTP](HTTP://old.example/) or the [unit](/courses/1/spaces/2/plans/3).")
+    link = ('<a href="https://school.example/rubric" target="_blank" rel="noopener noreferrer">'
+            "the rubric</a>")
     assert link in html
-    assert 'href="mailto:a@b.example"' in html
-    assert "target=" not in html  # links open normally; the teacher chooses where
+    assert '<a href="HTTP://old.example/" target="_blank" rel="noopener noreferrer">' in html
+    # An e-mail address opens the mail program; a page of Staffroom stays in the LMS frame,
+    # where the course session is (a new tab of the tool has none).
+    assert '<a href="mailto:a@b.example" rel="noopener noreferrer">me</a>' in html
+    assert '<a href="/courses/1/spaces/2/plans/3" rel="noopener noreferrer">unit</a>' in html
+
+
+@pytest.mark.parametrize("target", ["_self", "_top", "_parent", "frame", "_blank\" onclick=\"x"])
+def test_a_typed_target_never_survives(target):
+    html = str(render(f'<a href="https://x.example" target="{target}">x</a> [y](/here)'))
+    links = [attrs for tag, attrs in Elements(html).found if tag == "a"]
+    assert links == [{"href": "/here", "rel": "noopener noreferrer"}], html
+
+
+def test_comment_links_open_in_a_new_tab_too():
+    from lti_tool.discussion.services import render_body
+
+    html = str(render_body("[notes](https://school.example/n) @Nobody", []))
+    assert ('<a href="https://school.example/n" target="_blank" rel="noopener noreferrer">'
+            "notes</a>") in html
 
 
 def test_tables_checklists_and_headings_render():
@@ -108,14 +128,14 @@ def test_headings_can_be_moved_down_under_a_title_of_their_own():
     ("source", "link"),
     [
         ("![the class photo](https://school.example/photo.jpg)",
-         '<a href="https://school.example/photo.jpg" rel="noopener noreferrer">'
+         '<a href="https://school.example/photo.jpg" target="_blank" rel="noopener noreferrer">'
          "the class photo</a>"),
         # A same-origin "image" would make every reader's browser open that page unasked.
         ("![x](/courses/1/spaces/1/plans/2)",
          '<a href="/courses/1/spaces/1/plans/2" rel="noopener noreferrer">x</a>'),
         ("![](https://school.example/p.png \"Pond\")",
-         '<a href="https://school.example/p.png" title="Pond" rel="noopener noreferrer">'
-         "https://school.example/p.png</a>"),
+         '<a href="https://school.example/p.png" title="Pond" target="_blank" '
+         'rel="noopener noreferrer">https://school.example/p.png</a>'),
     ],
 )
 def test_images_are_links_never_loaded(source, link):

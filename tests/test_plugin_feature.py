@@ -136,7 +136,9 @@ def test_a_comment_on_a_memo_mentions_only_whom_the_rule_admits(people):
     memo = write_memo("Lab rota")
     ada, ben, cy = people["ada"], people["ben"], people["cy"]
     url = f"/courses/1/discussion/memo/{memo.id}/comments"
-    resp = post(ada, url, {"body": "@Ben Colleague and @Cy Sameroom, thoughts?"})
+    # Cy is not among the memo's readers: Ada confirmed she means to post the name anyway.
+    resp = post(ada, url, {"body": "@Ben Colleague and @Cy Sameroom, thoughts?",
+                           "confirm_unmatched": "@Cy"})
     assert resp.status_code == 303
     assert db.session.scalars(sa.select(Mention.person_id)).all() == [person("teacher-2").id]
     assert post(cy, url, {"body": "Me too"}).status_code == 404

@@ -140,6 +140,11 @@ _CONTEXT = (
 )
 
 
+def launched_into(course_id: int) -> bool:
+    """Has this browser session launched into this course (whatever it may do there now)?"""
+    return str(course_id) in (session.get(SESSION_KEY) or {})
+
+
 def course_locale(course_id: int) -> str | None:
     """The locale of the launch that opened this course in this session."""
     entry = session.get(SESSION_KEY, {}).get(str(course_id)) or {}

@@ -26,6 +26,8 @@ class Comment(db.Model):
     body: Mapped[str] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     edited_at: Mapped[datetime | None] = mapped_column()
+    # Counts saves: an edit from an older version is refused, never applied.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
 
 class Mention(db.Model):

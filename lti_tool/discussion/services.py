@@ -13,6 +13,18 @@ after ``@`` stays plain text. Each mentioned person gets one :class:`Mention`
 row per comment, which shows as new on their course dashboard until they open
 the discussion.
 
+A name after ``@`` that matches nobody of the audience is not dropped silently:
+:func:`unmatched_mentions` lists them, and the comment form asks the author to
+confirm before posting (the editor asks before the form is even sent).
+
+Editing
+-------
+Only its author edits or deletes a comment. An edit names the ``version`` it
+started from and is refused if the comment moved on (the author's other tab);
+its mentions follow the new text (a new name is told, a removed one forgotten),
+and it shows as edited. A deleted comment takes its mentions and its search
+entry with it.
+
 Rendering
 ---------
 A comment body is Markdown rendered by the shared renderer (markdown-it with
@@ -79,6 +91,36 @@ def find_mentions(body: str, members: list[AudienceMember]) -> list[MentionSpan]
     return spans
 
 
+_AFTER_AT = re.compile(r"[\w][\w'’.-]*")
+
+
+def unmatched_mentions(body: str, members: list[AudienceMember]) -> list[str]:
+    """The ``@names`` in ``body`` that mention nobody of the audience, in order, once each.
+
+    What follows an ``@`` that starts no audience member's name, up to the end of
+    its word (``@Bob``), is reported; an ``@`` inside a word (an e-mail address) is
+    no mention. The editor does the same check in the browser (frontend/src/mentions.js).
+    """
+    if "@" not in body:
+        return []
+    matched = find_mentions(body, members)
+    taken = [(span.start, span.end) for span in matched]
+    found: list[str] = []
+    seen: set[str] = set()
+    for match in re.finditer(r"(?<![\w@])@", body):
+        at = match.start()
+        if any(start <= at < end for start, end in taken):
+            continue
+        word = _AFTER_AT.match(body, at + 1)
+        if word is None:
+            continue
+        token = "@" + word.group(0).rstrip(".'’-")
+        if token.casefold() not in seen:
+            seen.add(token.casefold())
+            found.append(token)
+    return found
+
+
 class CommentError(ValueError):
     """The comment cannot be saved; ``message`` is shown next to the comment field."""
 
@@ -111,12 +153,69 @@ def add_comment(subject: Subject, author: Person, body: str) -> Comment:
                       body=text)
     db.session.add(comment)
     db.session.flush()
-    mentioned = {m.person_id for m in find_mentions(text, audience(subject))}
-    mentioned.discard(author.id)
+    mentioned = _mentioned(subject, author, text)
     db.session.add_all(Mention(comment_id=comment.id, person_id=pid) for pid in sorted(mentioned))
     search.index(Subject(SOURCE_KIND, comment.id), subject, body=text)
     db.session.commit()
     return comment
+
+
+def _mentioned(subject: Subject, author: Person, text: str) -> set[int]:
+    mentioned = {m.person_id for m in find_mentions(text, audience(subject))}
+    mentioned.discard(author.id)
+    return mentioned
+
+
+class NotAuthorError(Exception):
+    """Only a comment's author may change or delete it."""
+
+
+class StaleCommentError(Exception):
+    """The comment changed since this edit started (its author saved it elsewhere)."""
+
+
+def edit_comment(comment: Comment, author: Person, body: str, base_version: int) -> None:
+    """Save the author's new text if the comment is still at ``base_version``.
+
+    One statement checks and writes (``UPDATE … WHERE id = ? AND version = ?``).
+    Mentions follow the text: someone newly named gets an unseen mention, someone no
+    longer named loses theirs, the others keep theirs as they were (seen or not).
+    """
+    if comment.author_id != author.id:
+        raise NotAuthorError()
+    text = validate_body(body)
+    comment_id = comment.id
+    subject = Subject(comment.subject_kind, comment.subject_id)
+    result = db.session.execute(
+        sa.update(Comment)
+        .where(Comment.id == comment_id, Comment.version == base_version)
+        .values(body=text, version=Comment.version + 1, edited_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        db.session.rollback()
+        raise StaleCommentError()
+    wanted = _mentioned(subject, author, text)
+    had = set(db.session.scalars(sa.select(Mention.person_id).where(
+        Mention.comment_id == comment_id)))
+    if had - wanted:
+        db.session.execute(sa.delete(Mention).where(
+            Mention.comment_id == comment_id, Mention.person_id.in_(had - wanted)))
+    db.session.add_all(Mention(comment_id=comment_id, person_id=pid)
+                       for pid in sorted(wanted - had))
+    search.index(Subject(SOURCE_KIND, comment_id), subject, body=text)
+    db.session.commit()
+    db.session.refresh(comment)
+
+
+def delete_comment(comment: Comment, author: Person) -> None:
+    """Delete the author's comment, its mentions and its search entry (one transaction)."""
+    if comment.author_id != author.id:
+        raise NotAuthorError()
+    search.unindex(Subject(SOURCE_KIND, comment.id))
+    db.session.execute(sa.delete(Mention).where(Mention.comment_id == comment.id))
+    db.session.delete(comment)
+    db.session.commit()
 
 
 @dataclass(frozen=True)

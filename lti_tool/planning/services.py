@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from lti_tool import markdown
 from lti_tool.courses.models import Course, Membership, Person
 from lti_tool.courses.registry import Subject
 from lti_tool.db import utcnow
@@ -472,12 +473,14 @@ class StaleVersionError(Exception):
 
 
 def save_plan(plan: Plan, author: Person, base_version: int, data: PlanData,
-              restored_from: int | None = None) -> int:
+              restored_from: int | None = None, clear_draft: bool = True) -> int:
     """Save a new version of the plan if, and only if, it is still at ``base_version``.
 
     The check and the update are one statement (``UPDATE … WHERE id = ? AND
     version = ?``): of two simultaneous saves from the same version, exactly one
     matches a row; the other sees rowcount 0 and is refused. Returns the new version.
+    A save from the edit form also drops the author's autosaved draft of the plan;
+    ``clear_draft=False`` keeps it (a tick on the plan page is not that edit).
     """
     plan_id, space_id = plan.id, plan.space_id
     result = db.session.execute(
@@ -498,7 +501,8 @@ def save_plan(plan: Plan, author: Person, base_version: int, data: PlanData,
     new_version = base_version + 1
     db.session.add(_revision(plan_id, new_version, data, author, restored_from))
     index_plan(plan_id, data)
-    _delete_draft(author, db.session.get(Space, space_id), f"plan-{plan_id}")  # type: ignore[arg-type]
+    if clear_draft:
+        _delete_draft(author, db.session.get(Space, space_id), f"plan-{plan_id}")  # type: ignore[arg-type]
     try:
         db.session.commit()
     except IntegrityError as exc:  # the revision's (plan, version) is taken: someone else won
@@ -535,6 +539,57 @@ def restore(plan: Plan, author: Person, revision: PlanRevision) -> int:
     data.title, data.starts_on, data.ends_on = revision.title, revision.starts_on, revision.ends_on
     data.objectives, data.tags, data.body = revision.objectives, revision.tags, revision.body
     return save_plan(plan, author, plan.version, data, restored_from=revision.version)
+
+
+# --- checklists ticked on the plan page ----------------------------------------------------
+
+CHECKLIST_FIELDS = ("objectives", "body")
+TICK_ATTEMPTS = 5
+
+
+class ChecklistItemGoneError(Exception):
+    """The item the page showed is no longer in the plan (a colleague removed or reworded it)."""
+
+
+@dataclass(frozen=True)
+class Tick:
+    version: int
+    changed: bool
+    item: markdown.TaskItem
+
+
+def tick(plan: Plan, author: Person, field_name: str, index: int, words: str,
+         checked: bool) -> Tick:
+    """Tick (or untick) one checklist item of the plan: a small revision by ``author``.
+
+    The tick is applied to the plan *as it is now*, to the item with those words (see
+    :func:`lti_tool.markdown.find_task`), never by writing back the page's copy of the
+    text: a colleague's save in between is kept. If another save lands between reading
+    and writing, :func:`save_plan` refuses it as stale and the tick is applied again to
+    the newer version, so two people ticking at once both keep their ticks. Ticking an
+    item that is already in that state saves nothing.
+    """
+    if field_name not in CHECKLIST_FIELDS:
+        raise ValueError(f"no checklist field {field_name!r}")
+    plan_id = plan.id
+    for _attempt in range(TICK_ATTEMPTS):
+        current = db.session.get(Plan, plan_id, populate_existing=True)
+        if current is None:
+            raise ChecklistItemGoneError(words)
+        source = getattr(current, field_name)
+        item = markdown.find_task(source, index, words)
+        if item is None:
+            raise ChecklistItemGoneError(words)
+        if item.checked == checked:
+            return Tick(current.version, False, item)
+        data = plan_data(current)
+        setattr(data, field_name, markdown.set_task(source, item, checked))
+        try:
+            version = save_plan(current, author, current.version, data, clear_draft=False)
+        except StaleVersionError:
+            continue  # a colleague saved meanwhile: tick their version instead
+        return Tick(version, True, item)
+    raise StaleVersionError(plan.version)
 
 
 def set_archived(plan: Plan, archived: bool) -> None:

@@ -36,6 +36,46 @@
     button.addEventListener("click", function () { window.print(); });
   });
 
+  // Checklists on the plan page: a tick is sent in the background and the box turns in
+  // place (without JavaScript the same form posts and the page comes back ticked).
+  var tickStatus = document.querySelector("[data-tick-status]");
+  var versionShown = document.querySelector("[data-plan-version]");
+  // Said to screen readers; shown as well when nothing was ticked.
+  function sayTick(text, failed) {
+    if (!tickStatus) { return; }
+    tickStatus.textContent = "";
+    tickStatus.className = failed ? "flash flash-error" : "visually-hidden";
+    window.setTimeout(function () { tickStatus.textContent = text; }, 30);
+  }
+  document.querySelectorAll("form[data-tick-form]").forEach(function (tickForm) {
+    tickForm.addEventListener("submit", function (event) {
+      var button = event.submitter;
+      if (!button || !button.classList.contains("task-toggle") || !window.fetch) { return; }
+      event.preventDefault();
+      if (button.getAttribute("aria-busy") === "true") { return; }
+      var data = new FormData(tickForm);
+      data.append("tick", button.value);
+      button.setAttribute("aria-busy", "true");
+      fetch(tickForm.action, {
+        method: "POST", credentials: "same-origin", body: data,
+        headers: { Accept: "application/json" }
+      }).then(function (response) {
+        return response.json().then(function (body) { return { ok: response.ok, body: body }; });
+      }).then(function (result) {
+        if (!result.ok) {
+          sayTick((result.body.message || "Nothing was ticked.") + " Reload the page to see the plan as it is now.", true);
+          return;
+        }
+        button.setAttribute("aria-checked", result.body.checked ? "true" : "false");
+        button.value = result.body.next;
+        if (versionShown && result.body.version) { versionShown.textContent = String(result.body.version); }
+        sayTick(result.body.message);
+      }).catch(function () {
+        sayTick("Staffroom could not be reached: nothing was ticked. Try again in a moment.", true);
+      }).then(function () { button.removeAttribute("aria-busy"); });
+    });
+  });
+
   // After a successful save the plan page names the draft this browser may drop.
   document.querySelectorAll("[data-clear-draft]").forEach(function (el) {
     try { window.localStorage.removeItem(el.getAttribute("data-clear-draft")); } catch (e) { /* private mode */ }
@@ -168,7 +208,11 @@
     offer.querySelector("[data-local-draft=restore]").addEventListener("click", function () {
       FIELDS.forEach(function (name) {
         var el = field(name);
-        if (el && typeof stored.data[name] === "string") { el.value = stored.data[name]; }
+        if (el && typeof stored.data[name] === "string" && el.value !== stored.data[name]) {
+          el.value = stored.data[name];
+          // Tell whatever shows the field (the document editor) that its text changed.
+          el.dispatchEvent(new Event("input", { bubbles: true }));
+        }
       });
       // Edited from an older version? Then saving goes through the conflict check and merge.
       var version = field("version");

@@ -7,6 +7,7 @@ own document), the admin pages on the tool's site after logging in.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -131,9 +132,34 @@ def _conflict(v: Visit) -> Opened:
 
 def _unit(v: Visit) -> Opened:
     opened = v.planning(v.seed.unit.view, "Forces and motion")
-    # The Markdown checklist's boxes are named by their items (planning.js labels them).
+    # The checklist's boxes are named by their items and can be ticked here.
     box = opened.target.get_by_role("checkbox", name="Trolleys and spring balances booked")
-    expect(box).to_be_disabled()
+    expect(box).to_be_enabled()
+    expect(box).to_have_attribute("aria-checked", "false")
+    return opened
+
+
+def _choose_template(v: Visit) -> Opened:
+    opened = v.planning(f"{v.seed.space_path}plans/new", "New plan")
+    expect(opened.target.locator(".template-card")).not_to_have_count(0)
+    return opened
+
+
+def _editor(v: Visit, path: str, heading: str) -> Opened:
+    """A form whose Markdown boxes are the document editor, with the caret in a table."""
+    opened = v.planning(path, heading)
+    editor = PlanningPages(opened.target, v.live_server.tool_url).editor("body")
+    editor.content.locator("td").first.click()
+    expect(editor.tool("Add a row below")).to_be_visible()
+    return opened
+
+
+def _comment_edit(v: Visit) -> Opened:
+    opened = v.planning(v.seed.unit.view, "Forces and motion")
+    pages = PlanningPages(opened.target, v.live_server.tool_url)
+    pages.follow(pages.comments.first.get_by_role("link", name=re.compile("^Edit")))
+    expect(pages.heading).to_have_text("Edit your comment on “Forces and motion”")
+    pages.editor("body").ready()
     return opened
 
 
@@ -159,10 +185,12 @@ MAIN_PAGES: dict[str, Callable[[Visit], Opened]] = {
     "planning-space-home": lambda v: v.planning(
         v.seed.space_path, "Year 8 Science", TEACHER_B.user_id),
     "planning-unit": _unit,
-    "planning-new-unit": lambda v: v.planning(
-        f"{v.seed.space_path}plans/new?template=builtin:unit", "New unit"),
+    "planning-choose-template": _choose_template,
+    "planning-new-unit": lambda v: _editor(
+        v, f"{v.seed.space_path}plans/new?template=builtin:unit", "New unit"),
     "planning-edit": lambda v: v.planning(
         v.seed.lesson_1.edit, "Edit “Balanced and unbalanced forces”"),
+    "comment-edit": _comment_edit,
     "planning-conflict": _conflict,
     "planning-history": lambda v: v.planning(
         v.seed.lesson_1.history, "History of “Balanced and unbalanced forces”"),

@@ -224,7 +224,7 @@ def test_autosave_keeps_a_draft_across_a_relaunch_and_a_dropped_connection(
 
     expect(a.autosave_status).to_have_attribute("role", "status")
     expect(a.autosave_status).to_have_attribute("aria-live", "polite")
-    a.type_at_end(a.body_field, f"\nTuesday: Tomasz {t}")
+    a.type_at_end(a.markdown_source(), f"\nTuesday: Tomasz {t}")
     expect(a.autosave_status).to_contain_text("Saved as draft at", timeout=AUTOSAVE_WAIT)
 
     # A relaunch from the LMS (a new session) offers the draft back.
@@ -244,7 +244,7 @@ def test_autosave_keeps_a_draft_across_a_relaunch_and_a_dropped_connection(
     drafts = f"/courses/{note.course_id}/spaces/{note.space_id}/drafts"
     storage = a.frame.evaluate(STORAGE_PROBE)
     page.context.set_offline(True)
-    a.type_at_end(a.body_field, f"\nWednesday: Priya {t}")
+    a.type_at_end(a.markdown_source(), f"\nWednesday: Priya {t}")
     expect(a.autosave_status).to_contain_text(
         "Offline — kept in this browser at" if storage
         else "Offline — not saved yet. Keep this page open", timeout=AUTOSAVE_WAIT)

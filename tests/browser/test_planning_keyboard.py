@@ -83,13 +83,21 @@ def test_a_teacher_starts_a_unit_and_fixes_the_refused_fields_with_the_keyboard(
     enter_and_wait(page, frame)
     expect(planning.heading).to_have_text("New unit")
 
-    # The whole form can be passed through and left again.
+    # The whole form can be passed through and left again. The objectives and the plan are
+    # document editors: each is its toolbar (one stop), its "Markdown" button and its text.
+    PlanningPages(frame, live_server.tool_url).editor("body")
     stops = tab_out_of_the_frame(page, frame)
     ids = [s["id"] for s in stops]
-    for field_id in ("title", "kind", "starts_on", "ends_on", "objectives", "tags", "body"):
+    for field_id in ("title", "kind", "starts_on", "ends_on", "objectives-editor", "tags",
+                     "body-editor"):
         assert field_id in ids, f"Tab never reached #{field_id}: {ids}"
-    assert ids.index("title") < ids.index("starts_on") < ids.index("ends_on") < ids.index("body")
-    assert [s["text"] for s in stops if s["tag"] == "button"][-1] == "Create"
+    assert (ids.index("title") < ids.index("starts_on") < ids.index("ends_on")
+            < ids.index("objectives-editor") < ids.index("tags") < ids.index("body-editor"))
+    texts = [s["text"] for s in stops if s["tag"] == "button"]
+    assert texts.count("Markdown") == 2
+    assert texts.count("H2") == 2  # one stop per toolbar: its other buttons are reached by arrows
+    assert "B" not in texts
+    assert texts[-1] == "Create"
 
     # Title left empty, an end before the start: refused, each message at its field.
     start, end = date.today() + timedelta(days=40), date.today() + timedelta(days=33)

@@ -61,4 +61,6 @@ def test_a_browser_copy_is_offered_and_restores_with_its_base_version():
     assert result["offered"] is True
     assert result["restoredBody"] == "typed while offline"
     assert result["restoredVersion"] == "2"
+    # The field says it changed, so that the document editor showing it shows the copy.
+    assert result["restoredEvents"] == [{"type": "input", "bubbles": True}]
     assert result["fetches"][0]["body"]["base_version"] == 2

@@ -141,7 +141,10 @@ def test_edit_page_wires_autosave_without_inline_script(ada):
     assert f'data-autosave-url="/courses/1/spaces/{sid}/drafts"' in text
     assert f'data-draft-key="plan-{pid}"' in text
     assert 'role="status" aria-live="polite"' in text
-    assert re.findall(r"<script[^>]*>", text) == ['<script src="/static/planning.js" defer>']
+    assert re.findall(r"<script[^>]*>", text) == [
+        '<script src="/static/planning.js" defer>',
+        '<script src="/static/editor/loader.js" defer>',  # the document editor, where needed
+    ]
     assert " onclick=" not in text
     assert " style=" not in text
     assert "script-src 'self'" in resp.headers["Content-Security-Policy"]

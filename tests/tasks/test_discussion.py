@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 from html.parser import HTMLParser
 
-import pytest
 import sqlalchemy as sa
 from flask import current_app, g, render_template_string
 
@@ -19,7 +18,6 @@ from lti_tool.extensions import db
 from lti_tool.planning.models import Plan, SpaceMember
 from tests.support.sql import count_statements
 from tests.tasks.helpers import (
-    COURSE_2,
     LEARNER,
     course,
     course_space,
@@ -30,15 +28,6 @@ from tests.tasks.helpers import (
     task,
     team_space,
 )
-
-
-@pytest.fixture
-def team(app, platform):
-    """Ada and Ben teach course 1; Cy teaches course 2 only."""
-    ada = launch(app, platform)
-    ben = launch(app, platform, sub="teacher-2", name="Ben Colleague")
-    cy = launch(app, platform, sub="teacher-3", name="Cy Other", context=COURSE_2)
-    return ada, ben, cy
 
 
 def comment_url(space_id: int, plan_id: int) -> str:
@@ -55,7 +44,16 @@ def test_comment_with_mentions_of_members_only(app, platform, team):
     unit = plan(space)
     plan_page = f"/courses/1/spaces/{space.id}/plans/{unit.id}"
     body = "Thanks @ben colleague, can you check? @Cy Other and @Nobody stay plain. @Ada Teacher"
+    # Names that match nobody who can read the plan are said before anything is posted.
     resp = post(ada, comment_url(space.id, unit.id), {"body": body, "next": plan_page})
+    assert resp.status_code == 200
+    page = resp.get_data(as_text=True)
+    assert "@Cy, @Nobody match nobody who can read this" in page
+    assert 'name="confirm_unmatched" type="hidden" value="@Cy @Nobody"' in page
+    assert "Post as it is" in page
+    assert db.session.scalar(sa.select(sa.func.count(Comment.id))) == 0
+    resp = post(ada, comment_url(space.id, unit.id),
+                {"body": body, "next": plan_page, "confirm_unmatched": "@Cy @Nobody"})
     assert resp.status_code == 303
     comment = db.session.scalars(sa.select(Comment)).one()
     assert resp.headers["Location"].endswith(f"{plan_page}#comment-{comment.id}")
@@ -72,7 +70,10 @@ def test_mentions_in_a_team_space_resolve_to_its_members(app, platform, team):
     ada, _, _ = team
     space = team_space("Science", person("teacher-1"), person("teacher-3"))
     unit = plan(space)
-    post(ada, comment_url(space.id, unit.id), {"body": "@Cy Other and @Ben Colleague"})
+    resp = post(ada, comment_url(space.id, unit.id), {"body": "@Cy Other and @Ben Colleague"})
+    assert "@Ben matches nobody who can read this" in resp.get_data(as_text=True)  # not a member
+    post(ada, comment_url(space.id, unit.id),
+         {"body": "@Cy Other and @Ben Colleague", "confirm_unmatched": "@ben"})
     assert db.session.scalars(sa.select(Mention.person_id)).all() == [person("teacher-3").id]
 
 

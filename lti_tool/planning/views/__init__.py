@@ -1,7 +1,7 @@
 """Planning views: ``/courses/<course_id>/spaces/…`` (nested in the course blueprint).
 
 One module per resource: :mod:`.spaces`, :mod:`.members`, :mod:`.plans`,
-:mod:`.history`, :mod:`.templates`, :mod:`.drafts`. The course blueprint has
+:mod:`.history`, :mod:`.templates`, :mod:`.drafts`, :mod:`.checklist`. The course blueprint has
 already refused anyone who is not active staff of the course in the URL, and
 :func:`~lti_tool.planning.policy.load_space_from_request` has put the person's
 :class:`~lti_tool.planning.policy.SpaceAccess` in ``g.space`` (or answered 404)
@@ -66,4 +66,12 @@ def space_extras(access: SpaceAccess) -> dict[str, Any]:
     }
 
 
-from lti_tool.planning.views import drafts, history, members, plans, spaces, templates  # noqa: E402,F401
+from lti_tool.planning.views import (  # noqa: E402,F401
+    checklist,
+    drafts,
+    history,
+    members,
+    plans,
+    spaces,
+    templates,
+)

@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 
 from playwright.sync_api import Frame, Locator, expect
 
+from tests.browser.pages.editor import MarkdownEditor
+
 PLAN_PATH = re.compile(r"/courses/(\d+)/spaces/(\d+)/plans/(\d+)$")
 SPACE_PATH = re.compile(r"/courses/(\d+)/spaces/(\d+)/$")
 
@@ -125,7 +127,15 @@ class PlanningPages:
 
     @property
     def body_field(self) -> Locator:
+        """The plan's text box: the form's field, whether the editor or the source shows."""
         return self.frame.locator("#body")
+
+    def editor(self, field_id: str = "body") -> MarkdownEditor:
+        return MarkdownEditor(self.frame, field_id).ready()
+
+    def markdown_source(self, field_id: str = "body") -> Locator:
+        """The field's Markdown, shown with the editor's "Markdown" button, to type into."""
+        return self.editor(field_id).show_markdown()
 
     @property
     def autosave_status(self) -> Locator:
@@ -140,11 +150,15 @@ class PlanningPages:
     def fill_plan(self, *, title: str | None = None, starts_on: str | None = None,
                   ends_on: str | None = None, objectives: str | None = None,
                   tags: str | None = None, body: str | None = None) -> None:
+        """Fill the form; Markdown texts go in through the editor's "Markdown" source."""
         values = {"#title": title, "#starts_on": starts_on, "#ends_on": ends_on,
-                  "#objectives": objectives, "#tags": tags, "#body": body}
+                  "#tags": tags}
         for selector, value in values.items():
             if value is not None:
                 self.frame.locator(selector).fill(value)
+        for field_id, text in (("objectives", objectives), ("body", body)):
+            if text is not None:
+                self.markdown_source(field_id).fill(text)
 
     def create(self) -> PlanRef:
         self.follow(self.button("Create"))
@@ -171,9 +185,10 @@ class PlanningPages:
         return ref
 
     def edit_body(self, transform) -> str:  # type: ignore[no-untyped-def]
-        """Replace the body with ``transform(body)``; returns the new text."""
-        text = transform(self.body_field.input_value())
-        self.body_field.fill(text)
+        """Replace the body's Markdown with ``transform(body)``; returns the new text."""
+        source = self.markdown_source()
+        text = transform(source.input_value())
+        source.fill(text)
         return text
 
     def type_at_end(self, locator: Locator, text: str) -> None:
@@ -208,7 +223,8 @@ class PlanningPages:
         return self.frame.locator(".subject-tasks .task")
 
     def comment(self, text: str) -> None:
-        self.frame.get_by_label("Add a comment").fill(text)
+        """Post a comment written as Markdown (the comment editor's source)."""
+        MarkdownEditor(self.frame, "comment-body").ready().set_markdown(text)
         self.follow(self.button("Post comment"))
 
     @property

@@ -18,6 +18,11 @@ function element(props) {
     getAttribute(name) { return this.attrs[name] ?? null; },
     addEventListener(type, fn) { (listeners[type] = listeners[type] || []).push(fn); },
     fire(type) { (listeners[type] || []).forEach((fn) => fn({ type })); },
+    dispatchEvent(event) {
+      this.dispatched = (this.dispatched || []).concat([{ type: event.type, bubbles: !!event.bubbles }]);
+      (listeners[event.type] || []).forEach((fn) => fn(event));
+      return true;
+    },
     focus() { this.focused = true; },
     querySelector(sel) { return this.children ? this.children[sel] || null : null; },
   }, props);
@@ -79,12 +84,13 @@ function fetch(url, options) {
   return Promise.resolve({ ok: true, json: () => Promise.resolve({ saved_at: "2025-03-01T10:42:00Z" }) });
 }
 
-vm.runInNewContext(fs.readFileSync(scriptPath, "utf8"), { window, document, fetch, Date, JSON, String, isNaN, parseInt });
+vm.runInNewContext(fs.readFileSync(scriptPath, "utf8"), { window, document, fetch, Date, JSON, String, isNaN, parseInt, Event });
 
 const offered = !offer.hidden;
 if (scenario === "local-copy") { restoreButton.fire("click"); }
 const restoredBody = fields.body.value;
 const restoredVersion = fields.version.value;
+const restoredEvents = fields.body.dispatched || [];
 fields.body.value = "a new sentence";
 form.fire("input");
 
@@ -105,6 +111,7 @@ drain().then(() => {
     stored: store.has("staffroom-draft:1:7:plan-5") ? JSON.parse(store.get("staffroom-draft:1:7:plan-5")) : null,
     restoredBody,
     restoredVersion,
+    restoredEvents,
     pendingTimers: timers.length,
   }));
 });
