@@ -492,7 +492,7 @@ def seed_comments(school: School) -> None:
             services.add_comment(Subject(PLAN_KIND, target.id), people[author], body)
         me_person = people[0]
         for plan_id in sorted(set(mentioned))[::2]:
-            services.mark_mentions_seen(me_person, Subject(PLAN_KIND, plan_id))
+            services.mark_mentions_seen(me_person.id, Subject(PLAN_KIND, plan_id))
 
 
 @seeder("statistics", order=80)

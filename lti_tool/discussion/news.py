@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask import url_for
 
 from lti_tool.courses import registry
 from lti_tool.courses.models import Person
@@ -25,7 +26,9 @@ class MentionItem:
 
     @property
     def url(self) -> str:
-        return f"{self.subject.url}#comment-{self.comment_id}"
+        # The whole discussion: the comment may be older than those a page opens on.
+        page = url_for(self.subject.endpoint, **self.subject.values, comments="all")
+        return f"{page}#comment-{self.comment_id}"
 
 
 def _excerpt(text: str, limit: int = 140) -> str:

@@ -9,21 +9,19 @@ next to the field and the text kept.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
-from sqlalchemy.exc import OperationalError
 
 from lti_tool.courses import registry
+from lti_tool.courses.after_response import after_response
 from lti_tool.courses.links import safe_next
 from lti_tool.courses.registry import Subject
+from lti_tool.db import utcnow
 from lti_tool.discussion import services
 from lti_tool.discussion.forms import CommentForm
-from lti_tool.extensions import db
 
 bp = Blueprint("discussion", __name__, url_prefix="/discussion")
-log = logging.getLogger("lti_tool.discussion")
 
 
 @bp.post("/<kind>/<int:subject_id>/comments")
@@ -48,8 +46,8 @@ def post(kind: str, subject_id: int):
 def discussion_for(subject: Subject, *, can_comment: bool | None = None) -> dict[str, Any]:
     """What ``discussion/_thread.html`` shows under an object: its comments and the form.
 
-    Showing the discussion to someone marks their mentions in it as seen; if that
-    write fails (the database is read-only for a moment), the page still shows.
+    Showing the discussion to someone marks their mentions in it as seen, after the
+    page is sent: the page never waits for that write, nor fails with it.
     """
     person = g.ctx.person
     members = registry.audience(subject)
@@ -57,14 +55,16 @@ def discussion_for(subject: Subject, *, can_comment: bool | None = None) -> dict
         can_comment = registry.can_see(subject, person, contribute=True)
     form = CommentForm(formdata=None)
     form.next.data = request.path
-    comments = services.comments_of(subject, members)
-    try:
-        services.mark_mentions_seen(person, subject)
-    except OperationalError:
-        db.session.rollback()
-        log.warning("mentions could not be marked seen (database unavailable)")
+    # A long discussion opens on its latest comments; ?comments=all shows the earlier ones.
+    shown = services.SHOWN if request.args.get("comments") == "all" else services.RECENT
+    comments = services.comments_of(subject, members, limit=shown + 1)
+    earlier, comments = len(comments) > shown, comments[-shown:]
+    # The mentions the page shows are seen, once it is sent.
+    after_response(services.mark_mentions_seen, person.id, subject, utcnow(),
+                   [c.comment.id for c in comments])
     return {
         "comments": comments,
+        "earlier": earlier and shown < services.SHOWN,
         "members": members,
         "form": form,
         "can_comment": can_comment,

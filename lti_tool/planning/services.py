@@ -9,7 +9,7 @@ every save) hold whatever page or script calls them.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -677,39 +677,48 @@ def export_markdown(plan: Plan, lessons: list[Plan], exported_at: datetime | Non
 
 
 def record_space_visit(space: Space, person: Person, when: datetime | None = None) -> None:
-    """Stamp the person's last visit to the space's home page.
+    """Stamp the person's last visit to the space's home page (see :func:`record_visits`)."""
+    record_visits(person.id, [space.id], when or utcnow())
+
+
+def record_visits(person_id: int, space_ids: Collection[int], when: datetime) -> None:
+    """Stamp the person's last visit to these spaces: "changed since your last visit" counts
+    from it. A stamp never moves back (visits recorded after their response may arrive out
+    of order), and the person's own rows only are written.
 
     A course space grants access through the roster, so its members may have no
-    ``SpaceMember`` row yet: the first visit creates one (a concurrent first
-    visit that wins the unique constraint is simply updated instead).
+    ``SpaceMember`` row yet: the first visit creates one (a concurrent first visit that
+    wins the unique constraint is simply updated instead). A team space's visit is
+    recorded only for its members.
     """
-    stamp = when or utcnow()
-    updated = db.session.execute(
-        sa.update(SpaceMember)
-        .where(SpaceMember.space_id == space.id, SpaceMember.person_id == person.id)
-        .values(last_visit_at=stamp)
-        .execution_options(synchronize_session="fetch")
-    ).rowcount
-    if not updated:
-        if space.kind != SpaceKind.COURSE:
-            db.session.rollback()
-            return
-        db.session.add(
-            SpaceMember(space_id=space.id, person_id=person.id, status=MemberStatus.ACTIVE,
-                        last_visit_at=stamp)
+    ids = sorted(set(space_ids))
+    if not ids:
+        return
+    stamp = sa.update(SpaceMember).where(
+        SpaceMember.person_id == person_id,
+        SpaceMember.space_id.in_(ids),
+        sa.or_(SpaceMember.last_visit_at.is_(None), SpaceMember.last_visit_at < when),
+    ).values(last_visit_at=when).execution_options(synchronize_session=False)
+    has_row = sa.select(SpaceMember.id).where(
+        SpaceMember.space_id == Space.id, SpaceMember.person_id == person_id
+    )
+    first_visits = sa.select(Space.id).where(
+        Space.id.in_(ids), Space.kind == SpaceKind.COURSE, ~has_row.exists()
+    )
+    for attempt in range(2):
+        db.session.execute(stamp)
+        db.session.add_all(
+            SpaceMember(space_id=space_id, person_id=person_id, status=MemberStatus.ACTIVE,
+                        last_visit_at=when)
+            for space_id in db.session.scalars(first_visits)
         )
         try:
             db.session.commit()
-        except IntegrityError:
-            db.session.rollback()
-            db.session.execute(
-                sa.update(SpaceMember)
-                .where(SpaceMember.space_id == space.id, SpaceMember.person_id == person.id)
-                .values(last_visit_at=stamp)
-            )
-        else:
             return
-    db.session.commit()
+        except IntegrityError:  # the same person's other request made the row meanwhile
+            db.session.rollback()
+            if attempt:
+                raise
 
 
 def plan_ids_of(space: Space) -> sa.Select:

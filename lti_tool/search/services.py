@@ -25,6 +25,7 @@ import re
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask import url_for
 from markupsafe import Markup, escape
 
 from lti_tool.courses import registry
@@ -57,6 +58,9 @@ class SearchHit:
         """The subject's page; a text from elsewhere on it (a comment) is its anchor."""
         if self.source.kind == self.subject.subject.kind:
             return self.subject.url
+        if self.source.kind == "comment":  # the whole discussion: it may be an older comment
+            page = url_for(self.subject.endpoint, **self.subject.values, comments="all")
+            return f"{page}#comment-{self.source.id}"
         return f"{self.subject.url}#{self.source.kind}-{self.source.id}"
 
 

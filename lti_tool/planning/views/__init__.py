@@ -48,12 +48,8 @@ def plan_subject(plan: Plan) -> Subject:
 
 
 def space_extras(access: SpaceAccess) -> dict[str, Any]:
-    """What ``_space_extras.html`` shows on a space's home: its open tasks.
-
-    Showing the space's home is the visit that "what's new" counts from.
-    """
+    """What ``_space_extras.html`` shows on a space's home: its open tasks."""
     space = access.space
-    services.record_space_visit(space, access.person)
     on_space_or_its_plans = (
         ((Task.subject_kind == services.SPACE_KIND) & (Task.subject_id == space.id))
         | ((Task.subject_kind == services.PLAN_KIND)
