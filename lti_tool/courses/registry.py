@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -133,10 +134,17 @@ class NewsSection:
     """One list in "What's new for you" on the course dashboard.
 
     ``statement(person_id, platform_id, course_id)`` selects the section's items
-    (newest first), with the three arguments as SQL expressions (bound parameters);
+    (newest first), with the three arguments as SQL expressions (bound parameters).
+    It is built once per application and reused for every person: anything that
+    changes (today's date) belongs in SQL or in those parameters, not in Python values;
     the panel asks all sections at once whether they have an item (one query), then
     reads only those that do, ``load(rows)`` turning the rows into what
     ``template`` shows as ``items``.
+
+    ``seen(person_id, platform_id, course_id, read_at)``, if given, says what it means
+    that the section was shown (planning's changed plans: they are then no longer
+    new). It is called after the dashboard's response is sent
+    (:mod:`lti_tool.courses.after_response`), with the moment the section was read.
     """
 
     name: str
@@ -144,6 +152,7 @@ class NewsSection:
     statement: Callable[[Any, Any, Any], sa.Select]
     load: Callable[[list[Any]], list[Any]]
     template: str
+    seen: Callable[[int, int, int, datetime], None] | None = None
 
 
 @dataclass(frozen=True)
