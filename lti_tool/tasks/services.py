@@ -227,13 +227,15 @@ def subject_tasks(subject: Subject) -> list[TaskRow]:
     return to_rows(rows)
 
 
-def open_tasks(where: sa.ColumnElement[bool], limit: int = 50) -> list[TaskRow]:
-    """Open tasks matching a feature's condition (the tasks of a space and its plans, say)."""
+def open_tasks(where: sa.ColumnElement[bool], limit: int = 50, offset: int = 0) -> list[TaskRow]:
+    """Open tasks matching a feature's condition (the tasks of a space and its plans, say),
+    soonest first: ``limit`` of them from ``offset``."""
     rows = db.session.execute(
         _rows_statement()
         .where(where, Task.status != TaskStatus.DONE)
         .order_by(*_OPEN_ORDER)
         .limit(limit)
+        .offset(offset)
     ).all()
     return to_rows(rows)
 
