@@ -31,7 +31,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, abort, current_app, url_for
+from flask import Flask, abort, current_app, g, has_request_context, url_for
 from markupsafe import Markup
 
 from lti_tool.courses.models import Person
@@ -327,13 +327,26 @@ def can_see(subject: Subject, person: Person, *, contribute: bool = False) -> bo
 
 
 def audience(subject: Subject) -> list[AudienceMember]:
-    """Everyone who may see the object now, by name: task owners, mentions, "who can see"."""
+    """Everyone who may see the object now, by name: task owners, mentions, "who can see".
+
+    Asked once per request and object: an object's page asks for its tasks' owners and
+    for its discussion's mentions.
+    """
+    asked: dict[Subject, list[AudienceMember]] | None = None
+    if has_request_context():
+        asked = g.setdefault("_staffroom_audiences", {})
+        if subject in asked:
+            return list(asked[subject])
     kind_ = kind(subject.kind)
     if kind_ is None:
         return []
     if kind_.audience is not None:
-        return kind_.audience(subject.id)
-    return derived_audience(kind_, subject.id)
+        members = kind_.audience(subject.id)
+    else:
+        members = derived_audience(kind_, subject.id)
+    if asked is not None:
+        asked[subject] = list(members)
+    return members
 
 
 def derived_audience(kind_: Kind, subject_id: int) -> list[AudienceMember]:

@@ -552,6 +552,16 @@ def units_of(space: Space, exclude_id: int | None = None) -> list[Plan]:
     return list(db.session.scalars(query.order_by(*_plan_order())))
 
 
+def lesson_rows(unit: Plan) -> list[PlanRow]:
+    """The unit's lessons as its page lists them: titles and dates, not their text."""
+    rows = db.session.execute(
+        sa.select(Plan.id, Plan.kind, Plan.title, Plan.starts_on, Plan.ends_on, Plan.parent_id)
+        .where(Plan.parent_id == unit.id, Plan.archived.is_(False))
+        .order_by(*_plan_order())
+    )
+    return [PlanRow(*row) for row in rows]
+
+
 def lessons_of(unit: Plan) -> list[Plan]:
     return list(db.session.scalars(
         db.select(Plan)

@@ -248,14 +248,18 @@ SUBJECT_SHOWN = 20  # tasks an object's page shows at first
 SUBJECT_MAX = 200  # and at the most
 
 
-def subject_tasks(subject: Subject, limit: int = SUBJECT_MAX) -> list[TaskRow]:
-    """The tasks of one object, open ones first by due date, then the done ones."""
+def subject_tasks(subject: Subject, limit: int = SUBJECT_MAX,
+                  describe: bool = True) -> list[TaskRow]:
+    """The tasks of one object, open ones first by due date, then the done ones (without
+    ``describe``, the object is not named again: its own page shows them)."""
     rows = db.session.execute(
         _rows_statement()
         .where(Task.subject_kind == subject.kind, Task.subject_id == subject.id)
         .order_by(Task.status == TaskStatus.DONE, *_OPEN_ORDER)
         .limit(limit)
     ).all()
+    if not describe:
+        return [TaskRow(task, None, owner.display_name if owner else None) for task, owner in rows]
     return to_rows(rows)
 
 

@@ -157,7 +157,7 @@ def tasks_for(subject: Subject, *, can_manage: bool | None = None) -> dict[str, 
     form.next.data = request.path
     # An object with many tasks shows its soonest ones first; ?tasks=all shows the rest.
     shown = services.SUBJECT_MAX if request.args.get("tasks") == "all" else services.SUBJECT_SHOWN
-    tasks = services.subject_tasks(subject, limit=shown + 1)
+    tasks = services.subject_tasks(subject, limit=shown + 1, describe=False)
     return {
         "tasks": tasks[:shown],
         "more": len(tasks) > shown and shown < services.SUBJECT_MAX,

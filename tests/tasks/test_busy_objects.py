@@ -124,3 +124,24 @@ def test_a_busy_plan_page_costs_what_a_quiet_one_does(app, platform, ada):
     assert len(_shown_comments(small)) == 2
     assert len(_shown_comments(large)) == discussion.RECENT
     assert len(re.findall(r'class="task-title"', large)) == tasks.SUBJECT_SHOWN
+
+
+def test_a_plan_page_asks_who_may_see_the_plan_once(app, platform, ada, monkeypatch):
+    """Its tasks' owners and its discussion's mentions come from one reading of the audience,
+    and the space's access says who may add tasks and comments (no second check)."""
+    from lti_tool.courses import registry
+    from lti_tool.planning import kinds
+
+    space = course_space()
+    unit = plan(space)
+    asked: list[int] = []
+    checked: list[object] = []
+    real_members, real_can_see = kinds._members, registry.can_see
+    monkeypatch.setattr(kinds, "_members", lambda sid: asked.append(sid) or real_members(sid))
+    monkeypatch.setattr(registry, "can_see",
+                        lambda *a, **k: checked.append(a) or real_can_see(*a, **k))
+    html = ada.get(f"/courses/1/spaces/{space.id}/plans/{unit.id}").get_data(as_text=True)
+    assert "Add a task" in html
+    assert "Post comment" in html
+    assert asked == [space.id]
+    assert checked == []
