@@ -130,22 +130,26 @@ def _changed_statement(person_id: Any, platform_id: Any, course_id: Any) -> sa.S
     """Plans others saved since this person last opened their space or this course's
     dashboard (all of them if never), newest first.
 
-    Only the columns the list shows (not the plans' text); per space, the index on
-    ``(space_id, updated_at)`` finds the plans saved after the visit.
+    Only the columns the list shows (not the plans' text). Each space is joined to the
+    person's visit first, then to its plans saved after that visit: a join condition the
+    index on ``plan (space_id, updated_at)`` answers, space by space.
     """
     editor = sa.orm.aliased(Person)
     visit = sa.orm.aliased(SpaceMember)
     return (
         sa.select(Plan.id, Plan.space_id, Plan.title, Plan.updated_at, Space.name, editor)
-        .join(Space, Space.id == Plan.space_id)
+        .select_from(Space)
         .outerjoin(visit, sa.and_(visit.space_id == Space.id, visit.person_id == person_id))
+        .join(Plan, sa.and_(
+            Plan.space_id == Space.id,
+            Plan.updated_at > sa.func.coalesce(visit.last_visit_at, NEVER),
+        ))
         .outerjoin(editor, editor.id == Plan.updated_by_id)
         .where(
             _news_spaces(person_id, platform_id, course_id),
             Plan.archived.is_(False),
             Plan.updated_by_id.is_not(None),
             Plan.updated_by_id != person_id,
-            Plan.updated_at > sa.func.coalesce(visit.last_visit_at, NEVER),
         )
         .order_by(Plan.updated_at.desc(), Plan.id.desc())
     )
