@@ -6,13 +6,14 @@ STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 PORT   ?= 5000
 export FLASK_APP := lti_tool
 
-.PHONY: help install run migrate test test-fast lint bench clean
+.PHONY: help install run migrate test test-fast lint bench bench-pages clean
 
 help:
 	@echo "make run    set up (venv, install, migrate) and start Staffroom with the practice LMS"
 	@echo "make test   set up and run the whole test suite (PostgreSQL + Redis too when CI=true)"
 	@echo "make lint   ruff"
 	@echo "make bench  launch throughput benchmark (gunicorn, 2 workers, Redis)"
+	@echo "make bench-pages  every main page at a school's size: p50/p95, SQL statements, HTML (SQLite, PostgreSQL)"
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,6 +40,9 @@ lint: install
 
 bench: install
 	$(BIN)/python -m bench.launches
+
+bench-pages: install
+	$(BIN)/python -m bench.pages
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache test-artifacts

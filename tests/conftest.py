@@ -117,6 +117,9 @@ class ContextPerRequestClient(FlaskClient):
     """
 
     def open(self, *args: Any, **kwargs: Any):  # type: ignore[no-untyped-def]
+        # Read whole and closed, as a server sends it: what a page does after its
+        # response is sent (lti_tool.courses.after_response) has run when this returns.
+        kwargs.setdefault("buffered", True)
         with self.application.app_context():
             return super().open(*args, **kwargs)
 

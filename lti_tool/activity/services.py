@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 
 from lti_tool.courses import registry
 from lti_tool.courses.models import Course, Person
@@ -48,21 +49,37 @@ def _any_row(statement: sa.Select) -> sa.Exists:
     return statement.with_only_columns(sa.literal(1)).order_by(None).limit(None).exists()
 
 
+_BUILT = "staffroom.activity.statements"
+
+
+def _statements(sections: tuple[NewsSection, ...]) -> tuple[sa.Select, list[sa.Select]]:
+    """The probe and each section's list, built once per application and set of sections.
+
+    They take the person, platform and course as bound parameters, so the same
+    statements (and SQLAlchemy's compiled forms of them) serve every request:
+    building them costs more than running them.
+    """
+    built = current_app.extensions.setdefault(_BUILT, {})
+    if sections not in built:
+        statements = [section.statement(*_PARAMS) for section in sections]
+        probe = sa.select(*(_any_row(s) for s in statements))
+        built[sections] = (probe, [s.limit(SHOWN) for s in statements])
+    return built[sections]
+
+
 def whats_new(person: Person, course: Course) -> WhatsNew:
     """Every section that has something for this person in this course, newest first."""
-    sections = registry.news_sections()
+    sections = tuple(registry.news_sections())
     if not sections:
         return WhatsNew([])
-    statements = [section.statement(*_PARAMS) for section in sections]
+    probe, statements = _statements(sections)
     params = {"person_id": person.id, "platform_id": person.platform_id, "course_id": course.id}
-    has_items = db.session.execute(
-        sa.select(*(_any_row(s) for s in statements)), params
-    ).one()
+    has_items = db.session.execute(probe, params).one()
     lists = []
     for section, statement, has in zip(sections, statements, has_items, strict=True):
         if not has:
             continue
-        rows = db.session.execute(statement.limit(SHOWN), params).all()
+        rows = db.session.execute(statement, params).all()
         items = section.load(rows)
         if items:
             lists.append(NewsList(section, items))

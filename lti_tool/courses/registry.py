@@ -27,10 +27,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, abort, current_app, url_for
+from flask import Flask, abort, current_app, g, has_request_context, url_for
 from markupsafe import Markup
 
 from lti_tool.courses.models import Person
@@ -133,10 +134,17 @@ class NewsSection:
     """One list in "What's new for you" on the course dashboard.
 
     ``statement(person_id, platform_id, course_id)`` selects the section's items
-    (newest first), with the three arguments as SQL expressions (bound parameters);
+    (newest first), with the three arguments as SQL expressions (bound parameters).
+    It is built once per application and reused for every person: anything that
+    changes (today's date) belongs in SQL or in those parameters, not in Python values;
     the panel asks all sections at once whether they have an item (one query), then
     reads only those that do, ``load(rows)`` turning the rows into what
     ``template`` shows as ``items``.
+
+    ``seen(person_id, platform_id, course_id, read_at)``, if given, says what it means
+    that the section was shown (planning's changed plans: they are then no longer
+    new). It is called after the dashboard's response is sent
+    (:mod:`lti_tool.courses.after_response`), with the moment the section was read.
     """
 
     name: str
@@ -144,6 +152,7 @@ class NewsSection:
     statement: Callable[[Any, Any, Any], sa.Select]
     load: Callable[[list[Any]], list[Any]]
     template: str
+    seen: Callable[[int, int, int, datetime], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -318,13 +327,26 @@ def can_see(subject: Subject, person: Person, *, contribute: bool = False) -> bo
 
 
 def audience(subject: Subject) -> list[AudienceMember]:
-    """Everyone who may see the object now, by name: task owners, mentions, "who can see"."""
+    """Everyone who may see the object now, by name: task owners, mentions, "who can see".
+
+    Asked once per request and object: an object's page asks for its tasks' owners and
+    for its discussion's mentions.
+    """
+    asked: dict[Subject, list[AudienceMember]] | None = None
+    if has_request_context():
+        asked = g.setdefault("_staffroom_audiences", {})
+        if subject in asked:
+            return list(asked[subject])
     kind_ = kind(subject.kind)
     if kind_ is None:
         return []
     if kind_.audience is not None:
-        return kind_.audience(subject.id)
-    return derived_audience(kind_, subject.id)
+        members = kind_.audience(subject.id)
+    else:
+        members = derived_audience(kind_, subject.id)
+    if asked is not None:
+        asked[subject] = list(members)
+    return members
 
 
 def derived_audience(kind_: Kind, subject_id: int) -> list[AudienceMember]:

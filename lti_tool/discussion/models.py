@@ -34,7 +34,13 @@ class Mention(db.Model):
     """An @mention of someone who may read the discussion; unseen ones show as new."""
 
     __tablename__ = "mention"
-    __table_args__ = (sa.UniqueConstraint("comment_id", "person_id"),)
+    __table_args__ = (
+        sa.UniqueConstraint("comment_id", "person_id"),
+        # A person's unseen mentions, newest first ("What's new"): only those are indexed.
+        sa.Index("ix_mention_unseen", "person_id", "id",
+                 sqlite_where=sa.text("seen_at IS NULL"),
+                 postgresql_where=sa.text("seen_at IS NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     comment_id: Mapped[int] = mapped_column(sa.ForeignKey("comment.id", ondelete="CASCADE"))

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask import url_for
 
 from lti_tool.courses import registry
 from lti_tool.courses.models import Person
@@ -25,7 +26,9 @@ class MentionItem:
 
     @property
     def url(self) -> str:
-        return f"{self.subject.url}#comment-{self.comment_id}"
+        # The whole discussion: the comment may be older than those a page opens on.
+        page = url_for(self.subject.endpoint, **self.subject.values, comments="all")
+        return f"{page}#comment-{self.comment_id}"
 
 
 def _excerpt(text: str, limit: int = 140) -> str:
@@ -34,6 +37,11 @@ def _excerpt(text: str, limit: int = 140) -> str:
 
 
 def _statement(person_id: Any, platform_id: Any, course_id: Any) -> sa.Select:
+    """The person's unseen mentions on what they may still read, newest first.
+
+    A mention is made when its comment is posted, so its id gives that order, and the
+    partial index ``ix_mention_unseen`` (person, id; unseen only) reads them in it.
+    """
     author = sa.orm.aliased(Person)
     return (
         sa.select(Mention.id, Comment, author)
@@ -44,7 +52,7 @@ def _statement(person_id: Any, platform_id: Any, course_id: Any) -> sa.Select:
             Mention.seen_at.is_(None),
             registry.visible(Comment.subject_kind, Comment.subject_id, person_id, platform_id),
         )
-        .order_by(Comment.created_at.desc(), Mention.id.desc())
+        .order_by(Mention.id.desc())
     )
 
 

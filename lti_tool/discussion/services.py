@@ -37,6 +37,7 @@ so the replacement can never produce markup outside the allow-list.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -54,7 +55,8 @@ from lti_tool.search import services as search
 
 # A comment is a message, not a document: long texts belong in the object itself.
 BODY_MAX_CHARS = 5_000
-SHOWN = 200  # the newest comments of a discussion shown under its object
+SHOWN = 200  # the newest comments of a discussion shown under its object, at the most
+RECENT = 30  # shown at first: a long discussion opens on its latest comments
 
 _OPEN, _CLOSE = "\ue000", "\ue001"  # placeholder brackets around a mention's index
 _PLACEHOLDER = re.compile(f"{_OPEN}([0-9]+){_CLOSE}")
@@ -260,14 +262,15 @@ def _keep_mention_class(tag: str, attribute: str, value: str) -> str | None:
     return markdown._filter_attribute(tag, attribute, value)
 
 
-def comments_of(subject: Subject, members: list[AudienceMember]) -> list[CommentView]:
-    """The object's discussion, oldest first (the newest :data:`SHOWN`); one query."""
+def comments_of(subject: Subject, members: list[AudienceMember],
+                limit: int = SHOWN) -> list[CommentView]:
+    """The object's discussion, oldest first (the newest ``limit``); one query."""
     rows = db.session.execute(
         sa.select(Comment, Person)
         .outerjoin(Person, Person.id == Comment.author_id)
         .where(Comment.subject_kind == subject.kind, Comment.subject_id == subject.id)
         .order_by(Comment.created_at.desc(), Comment.id.desc())
-        .limit(SHOWN)
+        .limit(limit)
     ).all()
     return [
         CommentView(c, p.display_name if p else "A former member", render_body(c.body, members))
@@ -275,15 +278,19 @@ def comments_of(subject: Subject, members: list[AudienceMember]) -> list[Comment
     ]
 
 
-def mark_mentions_seen(person: Person, subject: Subject, when: datetime | None = None) -> int:
-    """The person has seen the object's discussion: their unseen mentions in it are seen."""
+def mark_mentions_seen(person_id: int, subject: Subject, when: datetime | None = None,
+                       comment_ids: Collection[int] | None = None) -> int:
+    """The person has seen the object's discussion (or, given ``comment_ids``, those of its
+    comments): their unseen mentions in it are seen."""
     on_plan = sa.select(Comment.id).where(
         Comment.subject_kind == subject.kind, Comment.subject_id == subject.id
     )
+    if comment_ids is not None:
+        on_plan = on_plan.where(Comment.id.in_(comment_ids))
     result = db.session.execute(
         sa.update(Mention)
         .where(
-            Mention.person_id == person.id,
+            Mention.person_id == person_id,
             Mention.seen_at.is_(None),
             Mention.comment_id.in_(on_plan),
         )

@@ -12,7 +12,6 @@ blueprint's own page with the text kept.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from flask import (
@@ -26,18 +25,18 @@ from flask import (
     request,
     url_for,
 )
-from sqlalchemy.exc import OperationalError
 
 from lti_tool.courses import registry
+from lti_tool.courses.after_response import after_response
 from lti_tool.courses.links import safe_next
 from lti_tool.courses.registry import Subject, SubjectInfo
+from lti_tool.db import utcnow
 from lti_tool.discussion import services
 from lti_tool.discussion.forms import CommentEditForm, CommentForm, DeleteForm
 from lti_tool.discussion.models import Comment
 from lti_tool.extensions import db
 
 bp = Blueprint("discussion", __name__, url_prefix="/discussion")
-log = logging.getLogger("lti_tool.discussion")
 
 
 def _unconfirmed(form: CommentForm, members: list[registry.AudienceMember]) -> list[str]:
@@ -162,8 +161,8 @@ def delete(comment_id: int):
 def discussion_for(subject: Subject, *, can_comment: bool | None = None) -> dict[str, Any]:
     """What ``discussion/_thread.html`` shows under an object: its comments and the form.
 
-    Showing the discussion to someone marks their mentions in it as seen; if that
-    write fails (the database is read-only for a moment), the page still shows.
+    Showing the discussion to someone marks their mentions in it as seen, after the
+    page is sent: the page never waits for that write, nor fails with it.
     """
     person = g.ctx.person
     members = registry.audience(subject)
@@ -171,14 +170,16 @@ def discussion_for(subject: Subject, *, can_comment: bool | None = None) -> dict
         can_comment = registry.can_see(subject, person, contribute=True)
     form = CommentForm(formdata=None)
     form.next.data = request.path
-    comments = services.comments_of(subject, members)
-    try:
-        services.mark_mentions_seen(person, subject)
-    except OperationalError:
-        db.session.rollback()
-        log.warning("mentions could not be marked seen (database unavailable)")
+    # A long discussion opens on its latest comments; ?comments=all shows the earlier ones.
+    shown = services.SHOWN if request.args.get("comments") == "all" else services.RECENT
+    comments = services.comments_of(subject, members, limit=shown + 1)
+    earlier, comments = len(comments) > shown, comments[-shown:]
+    # The mentions the page shows are seen, once it is sent.
+    after_response(services.mark_mentions_seen, person.id, subject, utcnow(),
+                   [c.comment.id for c in comments])
     return {
         "comments": comments,
+        "earlier": earlier and shown < services.SHOWN,
         "members": members,
         "form": form,
         "can_comment": can_comment,

@@ -100,6 +100,8 @@ class Plan(db.Model):
     """
 
     __tablename__ = "plan"
+    # "Changed since your last visit": a space's plans saved after a moment, newest first.
+    __table_args__ = (sa.Index("ix_plan_space_updated", "space_id", "updated_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     space_id: Mapped[int] = mapped_column(

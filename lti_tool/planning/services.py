@@ -9,8 +9,8 @@ every save) hold whatever page or script calls them.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -349,55 +349,205 @@ class PlanData:
     body: str = ""
 
 
-@dataclass
-class SpaceOverview:
-    """A space's plans arranged for its home page."""
-
-    units: list[tuple[Plan, list[Plan]]] = field(default_factory=list)
-    loose_lessons: list[Plan] = field(default_factory=list)
-    meetings: list[Plan] = field(default_factory=list)
-    plc_cycles: list[Plan] = field(default_factory=list)
-    inquiries: list[Plan] = field(default_factory=list)
-    notes: list[Plan] = field(default_factory=list)
-    archived: list[Plan] = field(default_factory=list)
-
-    @property
-    def is_empty(self) -> bool:
-        return not (self.units or self.loose_lessons or self.meetings or self.plc_cycles
-                    or self.inquiries or self.notes)
-
-
 def _plan_order() -> tuple[Any, ...]:
     # Dated plans by date, undated ones after them; then the order they were added.
     return (Plan.starts_on.is_(None), Plan.starts_on, Plan.position, Plan.id)
 
 
-def space_overview(space: Space) -> SpaceOverview:
-    """All plans of a space in one query, nested units → lessons in Python."""
-    plans = list(db.session.scalars(
-        db.select(Plan).where(Plan.space_id == space.id).order_by(*_plan_order())
-    ))
-    overview = SpaceOverview()
-    lessons_by_unit: dict[int, list[Plan]] = {}
-    unit_ids = {p.id for p in plans if p.kind == PlanKind.UNIT and not p.archived}
-    for plan in plans:
-        if plan.archived:
-            overview.archived.append(plan)
-        elif plan.kind == PlanKind.UNIT:
-            overview.units.append((plan, lessons_by_unit.setdefault(plan.id, [])))
-        elif plan.parent_id in unit_ids:
-            lessons_by_unit.setdefault(plan.parent_id, []).append(plan)  # type: ignore[arg-type]
-        elif plan.kind == PlanKind.LESSON:
-            overview.loose_lessons.append(plan)
-        elif plan.kind == PlanKind.MEETING:
-            overview.meetings.append(plan)
-        elif plan.kind == PlanKind.PLC_CYCLE:
-            overview.plc_cycles.append(plan)
-        elif plan.kind == PlanKind.INQUIRY:
-            overview.inquiries.append(plan)
+# --- a space's home: every list in windows ---------------------------------------------------
+
+# The lists of a space's home, in the order they are shown. Lessons of a unit are shown
+# inside their unit; "lessons" are the ones in no (live) unit.
+HOME_LISTS = ("units", "lessons", "meetings", "plc", "inquiry", "notes", "archived")
+UNITS_SHOWN = 6  # units at a time, each with its lessons
+LIST_SHOWN = 8  # items at a time of every other list
+LESSONS_SHOWN = 20  # lessons shown inside a unit; the unit's page lists them all
+OFFSET_DIGITS = 6
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    """What a list shows of a plan: never its text."""
+
+    id: int
+    kind: str
+    title: str
+    starts_on: date | None
+    ends_on: date | None
+    parent_id: int | None
+
+
+@dataclass(frozen=True)
+class UnitRow:
+    unit: PlanRow
+    lessons: list[PlanRow]
+    more_lessons: int  # lessons not shown here (see the unit's page)
+
+
+@dataclass(frozen=True)
+class HomeList:
+    """A window of one list: ``items`` are those at ``offset`` (0-based) of ``total``."""
+
+    name: str
+    total: int
+    offset: int
+    shown: int
+    items: list[Any]
+
+    @property
+    def first(self) -> int:
+        return self.offset + 1
+
+    @property
+    def last(self) -> int:
+        return self.offset + len(self.items)
+
+    @property
+    def earlier(self) -> int | None:
+        """The offset of the window before this one, or None at the start."""
+        return max(0, self.offset - self.shown) if self.offset > 0 else None
+
+    @property
+    def later(self) -> int | None:
+        """The offset of the window after this one, or None at the end."""
+        return self.offset + self.shown if self.offset + self.shown < self.total else None
+
+
+@dataclass(frozen=True)
+class SpaceHome:
+    lists: dict[str, HomeList]
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(self.lists[name].total for name in HOME_LISTS if name != "archived")
+
+
+def _home_statements() -> tuple[sa.Select, sa.Select, sa.Select]:
+    """The home page's three statements, built once (the values are bound parameters).
+
+    Every plan of the space is numbered within its list (``n``, in date order, undated
+    last), with whether it is over; the first statement sizes the lists, the second
+    reads one window of each, the third the first lessons of the units shown.
+    """
+    space_id = sa.bindparam("space_id")
+    unit = sa.orm.aliased(Plan)
+    live_units = sa.select(unit.id).where(
+        unit.space_id == space_id, unit.kind == PlanKind.UNIT, unit.archived.is_(False)
+    ).scalar_subquery()
+    which = sa.case(
+        (Plan.archived.is_(True), "archived"),
+        (Plan.kind == PlanKind.UNIT, "units"),
+        (Plan.parent_id.in_(live_units), "in-unit"),
+        (Plan.kind == PlanKind.LESSON, "lessons"),
+        (Plan.kind == PlanKind.MEETING, "meetings"),
+        (Plan.kind == PlanKind.PLC_CYCLE, "plc"),
+        (Plan.kind == PlanKind.INQUIRY, "inquiry"),
+        else_="notes",
+    )
+    over = sa.func.coalesce(Plan.ends_on, Plan.starts_on) < sa.bindparam("today", type_=sa.Date)
+    ranked = (
+        sa.select(
+            Plan.id, Plan.kind, Plan.title, Plan.starts_on, Plan.ends_on, Plan.parent_id,
+            which.label("list"),
+            sa.case((over, 0), else_=1).label("current"),
+            sa.func.row_number().over(partition_by=which, order_by=_plan_order()).label("n"),
+        )
+        .where(Plan.space_id == space_id)
+        .subquery()
+    )
+    sizes = sa.select(
+        ranked.c.list, sa.func.count(), sa.func.min(sa.case((ranked.c.current == 1, ranked.c.n)))
+    ).group_by(ranked.c.list)
+    windows = sa.select(ranked).where(sa.or_(*(
+        sa.and_(ranked.c.list == name, ranked.c.n > sa.bindparam(f"from_{name}"),
+                ranked.c.n <= sa.bindparam(f"to_{name}"))
+        for name in HOME_LISTS
+    ))).order_by(ranked.c.list, ranked.c.n)
+    lessons = (
+        sa.select(
+            Plan.id, Plan.kind, Plan.title, Plan.starts_on, Plan.ends_on, Plan.parent_id,
+            sa.func.row_number().over(partition_by=Plan.parent_id,
+                                      order_by=_plan_order()).label("n"),
+            sa.func.count().over(partition_by=Plan.parent_id).label("total"),
+        )
+        .where(Plan.parent_id.in_(sa.bindparam("units", expanding=True)),
+               Plan.archived.is_(False))
+        .subquery()
+    )
+    first_lessons = sa.select(lessons).where(lessons.c.n <= LESSONS_SHOWN).order_by(lessons.c.n)
+    return sizes, windows, first_lessons
+
+
+_HOME_SIZES, _HOME_WINDOWS, _HOME_LESSONS = _home_statements()
+
+
+def parse_offsets(args: Any) -> dict[str, int]:
+    """The windows a teacher asked for (``?units=6``): ASCII digits only, else ignored."""
+    offsets = {}
+    for name in HOME_LISTS:
+        raw = args.get(name, "")
+        if raw and len(raw) <= OFFSET_DIGITS and raw.isascii() and raw.isdigit():
+            offsets[name] = int(raw)
+    return offsets
+
+
+def space_home(space: Space, offsets: dict[str, int] | None = None,
+               today: date | None = None) -> SpaceHome:
+    """A space's plans for its home page, one window of each list: three queries, and only
+    the columns the lists show, whatever the number of plans.
+
+    Each list is in date order (undated plans last). Unless ``offsets`` names another
+    window, a list starts at its first plan that is not over (ends today or later, or
+    has no date), so that the current unit comes first and past ones are a click away;
+    a list that is all past shows its last window, the archive its first.
+    """
+    offsets = offsets or {}
+    params: dict[str, Any] = {"space_id": space.id, "today": today or date.today()}
+    sizes = db.session.execute(_HOME_SIZES, params).all()
+    totals = {name: total for name, total, _ in sizes}
+    first_current = {name: first for name, _, first in sizes}
+    windows: dict[str, tuple[int, int]] = {}
+    for name in HOME_LISTS:
+        total, shown = totals.get(name, 0), UNITS_SHOWN if name == "units" else LIST_SHOWN
+        if name in offsets:
+            offset = offsets[name]
+        elif name == "archived":
+            offset = 0
+        elif first_current.get(name):
+            offset = first_current[name] - 1
         else:
-            overview.notes.append(plan)
-    return overview
+            offset = total - shown
+        offset = max(0, min(offset, total - 1))
+        windows[name] = (offset, shown)
+        params[f"from_{name}"], params[f"to_{name}"] = offset, offset + shown
+    items: dict[str, list[PlanRow]] = {name: [] for name in HOME_LISTS}
+    for row in db.session.execute(_HOME_WINDOWS, params):
+        items[row.list].append(
+            PlanRow(row.id, row.kind, row.title, row.starts_on, row.ends_on, row.parent_id)
+        )
+    units = items["units"]
+    lessons = _lessons_of_units([u.id for u in units])
+    lists = {
+        name: HomeList(name, totals.get(name, 0), offset, shown, items[name])
+        for name, (offset, shown) in windows.items()
+    }
+    lists["units"] = replace(lists["units"], items=[
+        UnitRow(u, *lessons.get(u.id, ([], 0))) for u in units
+    ])
+    return SpaceHome(lists)
+
+
+def _lessons_of_units(unit_ids: list[int]) -> dict[int, tuple[list[PlanRow], int]]:
+    """The first :data:`LESSONS_SHOWN` live plans of each unit, and how many more; one query."""
+    if not unit_ids:
+        return {}
+    found: dict[int, tuple[list[PlanRow], int]] = {}
+    for row in db.session.execute(_HOME_LESSONS, {"units": unit_ids}):
+        shown, _ = found.get(row.parent_id, ([], 0))
+        shown.append(PlanRow(row.id, row.kind, row.title, row.starts_on, row.ends_on,
+                             row.parent_id))
+        found[row.parent_id] = (shown, row.total - len(shown))
+    return found
 
 
 def units_of(space: Space, exclude_id: int | None = None) -> list[Plan]:
@@ -408,6 +558,16 @@ def units_of(space: Space, exclude_id: int | None = None) -> list[Plan]:
     if exclude_id is not None:
         query = query.where(Plan.id != exclude_id)
     return list(db.session.scalars(query.order_by(*_plan_order())))
+
+
+def lesson_rows(unit: Plan) -> list[PlanRow]:
+    """The unit's lessons as its page lists them: titles and dates, not their text."""
+    rows = db.session.execute(
+        sa.select(Plan.id, Plan.kind, Plan.title, Plan.starts_on, Plan.ends_on, Plan.parent_id)
+        .where(Plan.parent_id == unit.id, Plan.archived.is_(False))
+        .order_by(*_plan_order())
+    )
+    return [PlanRow(*row) for row in rows]
 
 
 def lessons_of(unit: Plan) -> list[Plan]:
@@ -739,39 +899,48 @@ def export_markdown(plan: Plan, lessons: list[Plan], exported_at: datetime | Non
 
 
 def record_space_visit(space: Space, person: Person, when: datetime | None = None) -> None:
-    """Stamp the person's last visit to the space's home page.
+    """Stamp the person's last visit to the space's home page (see :func:`record_visits`)."""
+    record_visits(person.id, [space.id], when or utcnow())
+
+
+def record_visits(person_id: int, space_ids: Collection[int], when: datetime) -> None:
+    """Stamp the person's last visit to these spaces: "changed since your last visit" counts
+    from it. A stamp never moves back (visits recorded after their response may arrive out
+    of order), and the person's own rows only are written.
 
     A course space grants access through the roster, so its members may have no
-    ``SpaceMember`` row yet: the first visit creates one (a concurrent first
-    visit that wins the unique constraint is simply updated instead).
+    ``SpaceMember`` row yet: the first visit creates one (a concurrent first visit that
+    wins the unique constraint is simply updated instead). A team space's visit is
+    recorded only for its members.
     """
-    stamp = when or utcnow()
-    updated = db.session.execute(
-        sa.update(SpaceMember)
-        .where(SpaceMember.space_id == space.id, SpaceMember.person_id == person.id)
-        .values(last_visit_at=stamp)
-        .execution_options(synchronize_session="fetch")
-    ).rowcount
-    if not updated:
-        if space.kind != SpaceKind.COURSE:
-            db.session.rollback()
-            return
-        db.session.add(
-            SpaceMember(space_id=space.id, person_id=person.id, status=MemberStatus.ACTIVE,
-                        last_visit_at=stamp)
+    ids = sorted(set(space_ids))
+    if not ids:
+        return
+    stamp = sa.update(SpaceMember).where(
+        SpaceMember.person_id == person_id,
+        SpaceMember.space_id.in_(ids),
+        sa.or_(SpaceMember.last_visit_at.is_(None), SpaceMember.last_visit_at < when),
+    ).values(last_visit_at=when).execution_options(synchronize_session=False)
+    has_row = sa.select(SpaceMember.id).where(
+        SpaceMember.space_id == Space.id, SpaceMember.person_id == person_id
+    )
+    first_visits = sa.select(Space.id).where(
+        Space.id.in_(ids), Space.kind == SpaceKind.COURSE, ~has_row.exists()
+    )
+    for attempt in range(2):
+        db.session.execute(stamp)
+        db.session.add_all(
+            SpaceMember(space_id=space_id, person_id=person_id, status=MemberStatus.ACTIVE,
+                        last_visit_at=when)
+            for space_id in db.session.scalars(first_visits)
         )
         try:
             db.session.commit()
-        except IntegrityError:
-            db.session.rollback()
-            db.session.execute(
-                sa.update(SpaceMember)
-                .where(SpaceMember.space_id == space.id, SpaceMember.person_id == person.id)
-                .values(last_visit_at=stamp)
-            )
-        else:
             return
-    db.session.commit()
+        except IntegrityError:  # the same person's other request made the row meanwhile
+            db.session.rollback()
+            if attempt:
+                raise
 
 
 def plan_ids_of(space: Space) -> sa.Select:

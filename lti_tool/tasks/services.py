@@ -193,20 +193,45 @@ def to_rows(result: Iterable[Any]) -> list[TaskRow]:
 class MyTasks:
     open: list[TaskRow]
     done: list[TaskRow]
+    page: int = 1
+    open_total: int = 0  # open tasks on every page
+
+    @property
+    def first(self) -> int:
+        return (self.page - 1) * OPEN_SHOWN + 1
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.open) - 1
+
+    @property
+    def earlier(self) -> int | None:
+        return self.page - 1 if self.page > 1 else None
+
+    @property
+    def later(self) -> int | None:
+        return self.page + 1 if self.page * OPEN_SHOWN < self.open_total else None
 
 
-def my_tasks(person: Person) -> MyTasks:
+OPEN_SHOWN = 50  # open tasks a page of "My tasks"
+
+
+def my_tasks(person: Person, page: int = 1) -> MyTasks:
     """A teacher's tasks on everything they may see: two queries, then the subjects' names.
 
     Open tasks come overdue first, then by due date, then undated (ordering by
-    "no date" then date puts past dates, the overdue ones, first). The latest
+    "no date" then date puts past dates, the overdue ones, first), a page of
+    :data:`OPEN_SHOWN` at a time (the same query counts them all). The latest
     :data:`DONE_SHOWN` completed tasks come separately.
     """
     accessible = registry.visible(Task.subject_kind, Task.subject_id, person.id, person.platform_id)
     open_rows = db.session.execute(
         _rows_statement()
+        .add_columns(sa.func.count().over().label("total"))
         .where(Task.owner_id == person.id, Task.status != TaskStatus.DONE, accessible)
         .order_by(*_OPEN_ORDER)
+        .limit(OPEN_SHOWN)
+        .offset((page - 1) * OPEN_SHOWN)
     ).all()
     done_rows = db.session.execute(
         _rows_statement()
@@ -214,26 +239,39 @@ def my_tasks(person: Person) -> MyTasks:
         .order_by(Task.completed_at.desc(), Task.id.desc())
         .limit(DONE_SHOWN)
     ).all()
-    return MyTasks(to_rows(open_rows), to_rows(done_rows))
+    total = open_rows[0].total if open_rows else 0
+    return MyTasks(to_rows((task, owner) for task, owner, _ in open_rows), to_rows(done_rows),
+                   page, total)
 
 
-def subject_tasks(subject: Subject) -> list[TaskRow]:
-    """The tasks of one object, open ones first by due date, then the done ones."""
+SUBJECT_SHOWN = 20  # tasks an object's page shows at first
+SUBJECT_MAX = 200  # and at the most
+
+
+def subject_tasks(subject: Subject, limit: int = SUBJECT_MAX,
+                  describe: bool = True) -> list[TaskRow]:
+    """The tasks of one object, open ones first by due date, then the done ones (without
+    ``describe``, the object is not named again: its own page shows them)."""
     rows = db.session.execute(
         _rows_statement()
         .where(Task.subject_kind == subject.kind, Task.subject_id == subject.id)
         .order_by(Task.status == TaskStatus.DONE, *_OPEN_ORDER)
+        .limit(limit)
     ).all()
+    if not describe:
+        return [TaskRow(task, None, owner.display_name if owner else None) for task, owner in rows]
     return to_rows(rows)
 
 
-def open_tasks(where: sa.ColumnElement[bool], limit: int = 50) -> list[TaskRow]:
-    """Open tasks matching a feature's condition (the tasks of a space and its plans, say)."""
+def open_tasks(where: sa.ColumnElement[bool], limit: int = 50, offset: int = 0) -> list[TaskRow]:
+    """Open tasks matching a feature's condition (the tasks of a space and its plans, say),
+    soonest first: ``limit`` of them from ``offset``."""
     rows = db.session.execute(
         _rows_statement()
         .where(where, Task.status != TaskStatus.DONE)
         .order_by(*_OPEN_ORDER)
         .limit(limit)
+        .offset(offset)
     ).all()
     return to_rows(rows)
 

@@ -27,9 +27,12 @@ DATE_MESSAGE = "Enter the date as year-month-day, for example 2026-03-31"
 
 @bp.get("/")
 def mine():
-    """The teacher's open tasks on everything they may see, overdue first."""
+    """The teacher's open tasks on everything they may see, overdue first, a page at a time
+    (``?page=2``)."""
+    raw = request.args.get("page", "")
+    page = int(raw) if raw.isascii() and raw.isdigit() and 0 < len(raw) <= 6 else 1
     return render_template(
-        "tasks/mine.html", ctx=g.ctx, tasks=services.my_tasks(g.ctx.person),
+        "tasks/mine.html", ctx=g.ctx, tasks=services.my_tasks(g.ctx.person, max(1, page)),
         status_form=StatusForm(),
     )
 
@@ -152,8 +155,12 @@ def tasks_for(subject: Subject, *, can_manage: bool | None = None) -> dict[str, 
     form = TaskForm(formdata=None)
     form.set_members(members)
     form.next.data = request.path
+    # An object with many tasks shows its soonest ones first; ?tasks=all shows the rest.
+    shown = services.SUBJECT_MAX if request.args.get("tasks") == "all" else services.SUBJECT_SHOWN
+    tasks = services.subject_tasks(subject, limit=shown + 1, describe=False)
     return {
-        "tasks": services.subject_tasks(subject),
+        "tasks": tasks[:shown],
+        "more": len(tasks) > shown and shown < services.SUBJECT_MAX,
         "form": form,
         "can_manage": can_manage,
         "subject": subject,

@@ -227,7 +227,7 @@ def test_a_tick_keeps_the_authors_unsaved_draft(ada, trip):
 
 
 @pytest.mark.parametrize("value", ["", "body", "body:x:1", "title:0:1", "body:0:2",
-                                   "body:²:1", "body:999999999999:1", "body:0:1\x00"])
+                                   "body:²:1", "body:999999999999:1", "body:0:1\n"])
 def test_a_tick_that_names_no_item_is_a_clear_400(ada, trip, value):
     sid, pid = trip
     resp = ada.post(tick_url(ada, sid, pid), {"tick": value, "text-body-0": "Book the coach"})

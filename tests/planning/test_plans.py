@@ -291,7 +291,13 @@ def test_space_home_query_count_does_not_grow_with_plans(ada):
     with StatementCounter() as many:
         resp = ada.get(f"{ada.base}/{sid}/")
     assert resp.status_code == 200
-    assert len(set(re.findall(r"/plans/(\d+)\"", page(resp)))) == 8 + 48  # whole units of 4
+    # One window of each list: units with their lessons, and meetings.
+    from lti_tool.planning.services import LIST_SHOWN, UNITS_SHOWN
+
+    shown = set(re.findall(r"/plans/(\d+)\"", page(resp)))
+    assert len(shown) == UNITS_SHOWN * 3 + LIST_SHOWN
+    assert f"Units 1–{UNITS_SHOWN} of 14" in page(resp)  # 2 + 12 units, undated: from the first
+    assert f"?units={UNITS_SHOWN}#units-heading" in page(resp)
     assert many.count == few.count, many.statements
 
 

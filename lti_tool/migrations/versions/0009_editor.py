@@ -1,7 +1,7 @@
 """comments count their saves: an edit from an older version of a comment is refused
 
 Revision ID: 0009_editor
-Revises: 0005_generic_references
+Revises: 0008_page_indexes
 Create Date: 2026-12-06 12:00:00.000000
 
 * ``comment.version``: 1 for every comment so far; its author's edits name the
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0009_editor'
-down_revision = '0005_generic_references'
+down_revision = '0008_page_indexes'
 branch_labels = None
 depends_on = None
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, g
+from flask import Blueprint, g, request
 
 from lti_tool.courses.registry import Subject
 from lti_tool.markdown import render as render_markdown
@@ -47,20 +47,25 @@ def plan_subject(plan: Plan) -> Subject:
     return Subject(services.PLAN_KIND, plan.id)
 
 
-def space_extras(access: SpaceAccess) -> dict[str, Any]:
-    """What ``_space_extras.html`` shows on a space's home: its open tasks.
+TASKS_SHOWN = 10  # open tasks at a time on a space's home
 
-    Showing the space's home is the visit that "what's new" counts from.
-    """
+
+def space_extras(access: SpaceAccess) -> dict[str, Any]:
+    """What ``_space_extras.html`` shows on a space's home: its open tasks, soonest first,
+    :data:`TASKS_SHOWN` at a time (``?tasks=<offset>`` for the next ones)."""
     space = access.space
-    services.record_space_visit(space, access.person)
     on_space_or_its_plans = (
         ((Task.subject_kind == services.SPACE_KIND) & (Task.subject_id == space.id))
         | ((Task.subject_kind == services.PLAN_KIND)
            & Task.subject_id.in_(services.plan_ids_of(space)))
     )
+    raw = request.args.get("tasks", "")
+    offset = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 6 else 0
+    tasks = open_tasks(on_space_or_its_plans, limit=TASKS_SHOWN + 1, offset=offset)
     return {
-        "tasks": open_tasks(on_space_or_its_plans),
+        "tasks": tasks[:TASKS_SHOWN],
+        "earlier": max(0, offset - TASKS_SHOWN) if offset else None,
+        "later": offset + TASKS_SHOWN if len(tasks) > TASKS_SHOWN else None,
         "subject": Subject(services.SPACE_KIND, space.id),
         "can_manage_tasks": access.can(SpacePermission.MANAGE_TASKS),
     }

@@ -140,7 +140,7 @@ def _edit_page(form: PlanForm, plan: Plan | None, draft: Any, restored: Any = No
 
 
 def _plan_page(plan: Plan, template_form: TemplateForm | None = None) -> str:
-    lessons = services.lessons_of(plan) if plan.kind == PlanKind.UNIT else []
+    lessons = services.lesson_rows(plan) if plan.kind == PlanKind.UNIT else []
     parent = load_plan(g.space, plan.parent_id) if plan.parent_id else None
     people = services.people_by_id([plan.created_by_id, plan.updated_by_id])
     saved = request.args.get("saved", "")

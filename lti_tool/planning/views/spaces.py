@@ -8,11 +8,14 @@ from flask import (
     g,
     redirect,
     render_template,
+    request,
     url_for,
 )
 from flask_wtf import FlaskForm
 
+from lti_tool.courses.after_response import after_response
 from lti_tool.courses.policy import requires
+from lti_tool.db import utcnow
 from lti_tool.planning import services
 from lti_tool.planning.forms import (
     SpaceForm,
@@ -64,11 +67,17 @@ def answer_invitation(member_id: int, answer: str):
 @bp.get("/<int:space_id>/")
 @requires(SpacePermission.VIEW)
 def space(space_id: int):
-    """The space's home: units with their lessons, meetings, cycles and notes."""
+    """The space's home: units with their lessons, meetings, cycles and notes, each list
+    a window at a time (``?units=6``: from the seventh unit on).
+
+    Showing it is the visit "changed since your last visit" counts from, recorded
+    after the page is sent (a GET page only reads).
+    """
+    after_response(services.record_visits, g.ctx.person.id, [space_id], utcnow())
     return render_template(
         "planning/space.html",
         space=_space(),
-        overview=services.space_overview(_space()),
+        home=services.space_home(_space(), services.parse_offsets(request.args)),
         nav="home",
     )
 
