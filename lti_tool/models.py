@@ -4,6 +4,13 @@ from lti_tool.admin.models import AdminUser
 from lti_tool.courses.models import Course, Membership, Person
 from lti_tool.discussion.models import Comment, Mention
 from lti_tool.lti.models import Deployment, Platform, ToolKey
+from lti_tool.observations.models import (
+    Observation,
+    ObservationNote,
+    ObservationRating,
+    ObservationTemplate,
+    ObservationTemplateVersion,
+)
 from lti_tool.planning.models import (
     Draft,
     Plan,
@@ -23,6 +30,11 @@ __all__ = [
     "Draft",
     "Membership",
     "Mention",
+    "Observation",
+    "ObservationNote",
+    "ObservationRating",
+    "ObservationTemplate",
+    "ObservationTemplateVersion",
     "Person",
     "Plan",
     "PlanRevision",

@@ -14,22 +14,24 @@ from __future__ import annotations
 
 from flask import Flask
 
-from lti_tool import activity, discussion, planning, search, tasks
+from lti_tool import activity, discussion, observations, planning, search, tasks
 from lti_tool.courses import launch, registry
 from lti_tool.courses.deep_linking import bp as deep_linking_bp
 from lti_tool.courses.views import bp as courses_bp
 from lti_tool.discussion.views import bp as discussion_bp
+from lti_tool.observations.views import bp as observations_bp
 from lti_tool.planning.views import bp as planning_bp
 from lti_tool.search.views import bp as search_bp
 from lti_tool.tasks.views import bp as tasks_bp
 
 courses_bp.register_blueprint(planning_bp)
+courses_bp.register_blueprint(observations_bp)
 courses_bp.register_blueprint(tasks_bp)
 courses_bp.register_blueprint(discussion_bp)
 courses_bp.register_blueprint(search_bp)
 
 # Blocks first, then features: a feature's panels and sections follow the blocks' own.
-PACKAGES = (search, tasks, discussion, activity, planning)
+PACKAGES = (search, tasks, discussion, activity, planning, observations)
 
 
 def init_app(app: Flask) -> None:

@@ -12,7 +12,8 @@ from lti_tool.lti import keys
 from lti_tool.lti.models import Platform
 from tests.admin.conftest import PASSWORD, AdminBrowser, page_text
 
-# Every admin URL but the login form; {platform}, {deployment} and {kid} are filled in.
+# Every admin URL but the login form; {platform}, {deployment}, {kid} and {template} are
+# filled in.
 PROTECTED = [
     ("GET", "/admin/"),
     ("GET", "/admin/platforms/new"),
@@ -31,6 +32,12 @@ PROTECTED = [
     ("POST", "/admin/keys/generate"),
     ("POST", "/admin/keys/{kid}/retire"),
     ("POST", "/admin/logout"),
+    ("GET", "/admin/observation-forms"),
+    ("GET", "/admin/observation-forms/new"),
+    ("POST", "/admin/observation-forms/new"),
+    ("GET", "/admin/observation-forms/{template}/edit"),
+    ("POST", "/admin/observation-forms/{template}/edit"),
+    ("POST", "/admin/observation-forms/{template}/archive"),
 ]
 
 
@@ -43,7 +50,8 @@ def test_the_list_of_protected_urls_covers_every_admin_route(app):
     }
     listed = {
         (method, url.replace("{platform}", "<int:platform_id>")
-         .replace("{deployment}", "<int:deployment_pk>").replace("{kid}", "<kid>"))
+         .replace("{deployment}", "<int:deployment_pk>").replace("{kid}", "<kid>")
+         .replace("{template}", "<int:template_id>"))
         for method, url in PROTECTED
     }
     assert rules == listed
@@ -53,7 +61,8 @@ def test_the_list_of_protected_urls_covers_every_admin_route(app):
 def test_every_admin_page_requires_login(app, browser, platform, method, url):
     stored = db.session.scalars(db.select(Platform)).one()
     kid = keys.signing_key().kid
-    url = url.format(platform=stored.id, deployment=stored.deployments[0].id, kid=kid)
+    url = url.format(platform=stored.id, deployment=stored.deployments[0].id, kid=kid,
+                     template=1)
     count_keys = len(keys.active_keys())
 
     if method == "GET":

@@ -1,7 +1,7 @@
 """indexes for the pages that grow with a school: changed plans, unseen mentions
 
 Revision ID: 0008_page_indexes
-Revises: 0005_generic_references
+Revises: 0006_observations
 Create Date: 2026-12-06 12:00:00.000000
 
 Found by the page benchmark (bench/pages.py):
@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0008_page_indexes'
-down_revision = '0005_generic_references'
+down_revision = '0006_observations'
 branch_labels = None
 depends_on = None
 
