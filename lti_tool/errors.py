@@ -7,7 +7,7 @@ import math
 import re
 import time
 
-from flask import Flask, render_template, request, url_for
+from flask import Flask, jsonify, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DatabaseError, DataError, IntegrityError
 
@@ -16,6 +16,8 @@ log = logging.getLogger("lti_tool")
 
 def init_app(app: Flask) -> None:
     def page(status: int, title: str, message: str):  # type: ignore[no-untyped-def]
+        if request.is_json:  # a script's request (autosave): it shows ``error`` itself
+            return jsonify(error=message), status
         return render_template("errors/error.html", title=title, message=message), status
 
     @app.errorhandler(400)

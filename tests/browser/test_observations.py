@@ -110,7 +110,7 @@ def test_two_teachers_run_the_whole_cycle(teachers, launch, new_context, watcher
     amara.frame.get_by_label("Questions drew out and checked what learners think").check()
     amara.frame.get_by_label("Learners talked about the subject with each other").check()
     amara.frame.get_by_label(re.compile("draw forces as arrows")).check()
-    amara.frame.get_by_label("What would you like feedback on?").fill(
+    amara.fill_markdown("What would you like feedback on?", 
         "Whether the **quieter** learners join in.")
     step(amara, "observation-focus")
     amara.press("Save the focus")
@@ -126,8 +126,8 @@ def test_two_teachers_run_the_whole_cycle(teachers, launch, new_context, watcher
                 "Six open questions in ten minutes")
     tomasz.rate("Learners talked about the subject with each other", "Developing")
     tomasz.rate("draw forces as arrows", "Not observed")
-    tomasz.frame.get_by_label("What went well").fill("The starter hooked *everyone*.")
-    tomasz.frame.get_by_label("Even better if").fill("Wait a little longer after questions.")
+    tomasz.fill_markdown("What went well", "The starter hooked *everyone*.")
+    tomasz.fill_markdown("Even better if", "Wait a little longer after questions.")
     expect(tomasz.autosave_status).to_contain_text("Saved at", timeout=AUTOSAVE_WAIT)
     step(tomasz, "observation-lesson")
     # Before sharing, Amara sees none of it.
@@ -145,7 +145,7 @@ def test_two_teachers_run_the_whole_cycle(teachers, launch, new_context, watcher
                                                         f"the back row ({t})")
     expect(amara.frame.locator(".ratings-table")).to_contain_text("Proficient")
     step(amara, "observation-shared")
-    amara.frame.get_by_label("Your reflection").fill(
+    amara.fill_markdown("Your reflection", 
         "I will count to five before taking answers.")
     amara.frame.get_by_label("Next steps (one per line)").fill(
         f"Try five seconds of wait time ({t})\nUse mini whiteboards for the plenary")

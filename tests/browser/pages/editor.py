@@ -67,3 +67,10 @@ class MarkdownEditor:
     def click_into(self) -> None:
         self.show_document()
         self.content.click()
+
+
+def markdown_field(frame: Frame, label: str) -> MarkdownEditor:
+    """The editor of the Markdown field labelled ``label`` (its text box carries the label)."""
+    textarea = frame.locator("textarea").and_(frame.get_by_label(label))
+    expect(textarea).to_have_count(1)
+    return MarkdownEditor(frame, textarea.get_attribute("id") or "").ready()

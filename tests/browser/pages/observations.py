@@ -11,6 +11,7 @@ import re
 
 from playwright.sync_api import Locator, expect
 
+from tests.browser.pages.editor import markdown_field
 from tests.browser.pages.planning import PlanningPages
 
 OBSERVATION_PATH = re.compile(r"/courses/(\d+)/observations/(\d+)(?:/lesson)?$")
@@ -43,7 +44,11 @@ class ObservationPages(PlanningPages):
             option = field.locator("option", has_text=plan).first
             field.select_option(value=option.get_attribute("value"))
         if message:
-            self.frame.get_by_label("Message to your colleague (optional)").fill(message)
+            self.fill_markdown("Message to your colleague (optional)", message)
+
+    def fill_markdown(self, label: str, text: str) -> None:
+        """Type ``text`` as Markdown into the editor of the field labelled ``label``."""
+        markdown_field(self.frame, label).set_markdown(text)
 
     def send_request(self) -> None:
         self.follow(self.button("Send the request"))
