@@ -16,12 +16,12 @@ log = logging.getLogger("lti_tool")
 
 def init_app(app: Flask) -> None:
     def page(status: int, title: str, message: str):  # type: ignore[no-untyped-def]
-        if request.is_json:  # a script's request (autosave): it shows ``error`` itself
-            return jsonify(error=message), status
         return render_template("errors/error.html", title=title, message=message), status
 
     @app.errorhandler(400)
     def bad_request(exc):  # type: ignore[no-untyped-def]
+        if request.is_json:  # a script's malformed body (autosave): it shows ``error`` itself
+            return jsonify(error=str(exc.description)), 400
         return page(400, "Something in that request was not right", str(exc.description))
 
     @app.errorhandler(CSRFError)
