@@ -110,7 +110,7 @@ def test_two_teachers_run_the_whole_cycle(teachers, launch, new_context, watcher
     amara.frame.get_by_label("Questions drew out and checked what learners think").check()
     amara.frame.get_by_label("Learners talked about the subject with each other").check()
     amara.frame.get_by_label(re.compile("draw forces as arrows")).check()
-    amara.fill_markdown("What would you like feedback on?", 
+    amara.fill_markdown("What would you like feedback on?",
         "Whether the **quieter** learners join in.")
     step(amara, "observation-focus")
     amara.press("Save the focus")
@@ -145,7 +145,7 @@ def test_two_teachers_run_the_whole_cycle(teachers, launch, new_context, watcher
                                                         f"the back row ({t})")
     expect(amara.frame.locator(".ratings-table")).to_contain_text("Proficient")
     step(amara, "observation-shared")
-    amara.fill_markdown("Your reflection", 
+    amara.fill_markdown("Your reflection",
         "I will count to five before taking answers.")
     amara.frame.get_by_label("Next steps (one per line)").fill(
         f"Try five seconds of wait time ({t})\nUse mini whiteboards for the plenary")
