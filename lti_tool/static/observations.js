@@ -13,7 +13,7 @@
   var RETRY_MS = 15000;
 
   function timeLabel(date) {
-    return date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    return date.toLocaleTimeString([document.documentElement.lang || "en"], { hour: "2-digit", minute: "2-digit" });
   }
 
   function localTimes(root) {
@@ -305,7 +305,7 @@
     return JSON.stringify(copy.data) !== JSON.stringify(values());
   }
   if (offer && differs(stored)) {
-    offer.querySelector("[data-local-time-of-copy]").textContent = new Date(stored.savedAt).toLocaleString();
+    offer.querySelector("[data-local-time-of-copy]").textContent = new Date(stored.savedAt).toLocaleString([document.documentElement.lang || "en"]);
     offer.hidden = false;
     offer.querySelector("[data-local-copy=restore]").addEventListener("click", function () {
       var data = stored.data;

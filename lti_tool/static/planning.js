@@ -8,7 +8,7 @@
                 "objectives", "tags", "body"];
 
   function timeLabel(date) {
-    return date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    return date.toLocaleTimeString([document.documentElement.lang || "en"], { hour: "2-digit", minute: "2-digit" });
   }
 
   // Times are rendered in UTC by the server; show them in the reader's own zone.
@@ -203,7 +203,7 @@
     return typeof stored.data[name] === "string" && stored.data[name] !== (current[name] || "");
   });
   if (offer && differs && !document.querySelector(".conflict")) {
-    offer.querySelector("[data-local-draft-time]").textContent = new Date(stored.savedAt).toLocaleString();
+    offer.querySelector("[data-local-draft-time]").textContent = new Date(stored.savedAt).toLocaleString([document.documentElement.lang || "en"]);
     offer.hidden = false;
     offer.querySelector("[data-local-draft=restore]").addEventListener("click", function () {
       FIELDS.forEach(function (name) {

@@ -129,6 +129,8 @@ def test_two_teachers_run_the_whole_cycle(teachers, launch, new_context, watcher
     tomasz.fill_markdown("What went well", "The starter hooked *everyone*.")
     tomasz.fill_markdown("Even better if", "Wait a little longer after questions.")
     expect(tomasz.autosave_status).to_contain_text("Saved at", timeout=AUTOSAVE_WAIT)
+    # In the launch's language (the practice LMS sends en-GB): a 24-hour time, as the server's.
+    expect(tomasz.autosave_status).to_have_text(re.compile(r"^Saved at \d{2}:\d{2}$"))
     step(tomasz, "observation-lesson")
     # Before sharing, Amara sees none of it.
     amara.goto(observation)
