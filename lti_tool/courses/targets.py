@@ -230,18 +230,22 @@ def open_target(course_ctx: CourseContext, target: str):  # type: ignore[no-unty
     link_target, key = found
     home = link_target.home_course(key) if link_target.home_course else None
     opened = link_target.open(course_ctx, key)
-    if home is not None and home not in (course.id, source_of(course.id)):
-        home_course = db.session.get(Course, home)
-        can_link = home_course is not None and may_link(course_ctx, home)
-        form = LinkCourseForm(source_id=str(home), target=target)
+    elsewhere = home is not None and home not in (course.id, source_of(course.id))
+    if elsewhere and (opened is not None or may_link(course_ctx, home)):
+        # Someone who teaches there too: they may open it, and link the two courses.
         return render_template(
-            "courses/course_copy.html", ctx=course_ctx, home=home_course, can_open=opened,
+            "courses/course_copy.html", ctx=course_ctx, home=db.session.get(Course, home),
             open_url=_url(course.id, opened) if opened else None,
-            can_link=can_link, form=form,
-        ), (200 if opened or can_link else 404)
+            can_link=may_link(course_ctx, home),
+            form=LinkCourseForm(source_id=str(home), target=target),
+        )
     if opened is None:
+        # Nothing about the other course is named: an outsider learns nothing from it.
         return _refused(course_ctx, "This link opens something you cannot see in Staffroom, "
-                        "or that is no longer there.")
+                        "or that is no longer there." + (
+                            " If this course was copied from another, a teacher of both "
+                            "courses can link them by opening this link once." if elsewhere
+                            else ""))
     return redirect(_url(course.id, opened), code=303)
 
 
