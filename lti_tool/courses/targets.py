@@ -33,7 +33,7 @@ import logging
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import sqlalchemy as sa
-from flask import Response, current_app, redirect, render_template, request, url_for
+from flask import Response, current_app, make_response, render_template, request, url_for
 from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from wtforms import HiddenField
@@ -246,7 +246,20 @@ def open_target(course_ctx: CourseContext, target: str):  # type: ignore[no-unty
                             " If this course was copied from another, a teacher of both "
                             "courses can link them by opening this link once." if elsewhere
                             else ""))
-    return redirect(_url(course.id, opened), code=303)
+    return hand_off(_url(course.id, opened))
+
+
+def hand_off(url: str) -> Response:
+    """The launch's answer that goes on to ``url`` (a path of this tool).
+
+    Not a redirect: a redirect of the LMS's cross-site launch POST is itself a
+    cross-site request, which the course area refuses in a frame
+    (:func:`lti_tool.courses.views.embedded_by_another_site`). The page follows its
+    link at once (``follow-link.js``), from the tool's own document.
+    """
+    response = make_response(render_template("courses/opening.html", url=url))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _url(course_id: int, opened: tuple[str, dict]) -> str:  # type: ignore[type-arg]
@@ -267,7 +280,7 @@ def open_launch(ctx: LaunchContext, course_ctx: CourseContext):  # type: ignore[
     target = target_of(ctx, course_ctx.course.id)
     resumed = _resume_path(course_ctx.course.id)
     if resumed is not None:
-        response = redirect(resumed, code=303)
+        response = hand_off(resumed)
         forget_requested_path(response)
         return response
     if target is None:
