@@ -422,3 +422,21 @@ def test_team_member_from_another_course_opens_a_team_space_link(ada, people, un
     resp = placed(cy, f"space:{team}", "rl-team", context=COURSE_2)
     course_2 = db.session.scalar(db.select(Course.id).filter_by(context_id=COURSE_2["id"]))
     assert location(resp) == f"/courses/{course_2}/spaces/{team}/"
+
+
+def test_the_picker_reads_the_same_number_of_statements_whatever_the_plans(ada):
+    from tests.planning.conftest import StatementCounter
+
+    space = course_space_id(ada)
+    create_plan(ada, space, title="Unit 1")
+    picker(ada)  # the starter observation forms are written on the first visit
+    counts = []
+    for more in range(2):
+        with StatementCounter() as counter:
+            text = page(picker(ada))
+        counts.append(len(counter.statements))
+        assert text.count('value="plan:') == 1 + 5 * more
+        for n in range(5):
+            create_plan(ada, space, title=f"Unit {more}-{n}")
+        create_team_space(ada, f"Team {more}")
+    assert counts[0] == counts[1]
