@@ -36,6 +36,8 @@ import sqlalchemy as sa
 from flask import Response, current_app, make_response, render_template, request, url_for
 from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from wtforms import HiddenField
 
 from lti_tool.courses import registry
@@ -95,9 +97,6 @@ def _stored(platform_id: int, resource_link_id: str) -> str | None:
 
 def _remember(platform_id: int, resource_link_id: str, course_id: int, target: str) -> None:
     """Store (or correct) the link's target: one atomic upsert, committed."""
-    from sqlalchemy.dialects.postgresql import insert as pg_insert
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
     insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
     now = utcnow()
     statement = insert(PlacedLink).values(
@@ -166,15 +165,16 @@ def may_link(ctx: CourseContext, source_id: int) -> bool:
     course's staff keep together, which only someone trusted by both may decide.
     """
     course = ctx.course
+    source = db.session.get(Course, source_id)
     return (
-        ctx.is_staff and source_id != course.id and source_of(course.id) is None
+        ctx.is_staff and source is not None and source_id != course.id
+        and source.platform_id == course.platform_id
+        and source_of(course.id) is None
         and db.session.scalar(
             sa.select(sa.func.count()).select_from(CourseCopy)
             .where(CourseCopy.source_course_id == course.id)
         ) == 0
         and _teaches(ctx.person.id, source_id)
-        and db.session.get(Course, source_id) is not None
-        and db.session.get(Course, source_id).platform_id == course.platform_id
     )
 
 
