@@ -1,7 +1,7 @@
 """Every model, imported in one place so that Alembic and create_all see them all."""
 
 from lti_tool.admin.models import AdminUser
-from lti_tool.courses.models import Course, Membership, Person
+from lti_tool.courses.models import Course, CourseCopy, Membership, Person, PlacedLink
 from lti_tool.discussion.models import Comment, Mention
 from lti_tool.lti.models import Deployment, Platform, ToolKey
 from lti_tool.observations.models import (
@@ -26,6 +26,7 @@ __all__ = [
     "AdminUser",
     "Comment",
     "Course",
+    "CourseCopy",
     "Deployment",
     "Draft",
     "Membership",
@@ -36,6 +37,7 @@ __all__ = [
     "ObservationTemplate",
     "ObservationTemplateVersion",
     "Person",
+    "PlacedLink",
     "Plan",
     "PlanRevision",
     "Platform",

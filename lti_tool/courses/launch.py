@@ -15,9 +15,10 @@ from flask import Flask, g, render_template
 from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import IntegrityError
 
-from lti_tool.courses import deep_linking
+from lti_tool.courses import deep_linking, targets
 from lti_tool.courses.context import (
     identity_switch,
+    load_course_context,
     membership_key,
     remember_course,
     start_person_session,
@@ -73,6 +74,12 @@ def handle_launch(ctx: LaunchContext, platform) -> ResponseReturnValue:  # type:
     g.locale = parse_locale(ctx.locale)
     remember_course(ctx.course_id, ctx.person_id, launch_membership_key(ctx), g.locale)
     if ctx.roles.is_staff:
+        # A placed link's target, or a page asked for before this launch (targets.py).
+        course_ctx = course_ctx or load_course_context(ctx.course_id)
+        if course_ctx is not None and course_ctx.is_staff:
+            opened = targets.open_launch(ctx, course_ctx)
+            if opened is not None:
+                return opened
         return land(ctx.course_id, course_ctx)
     if ctx.roles.is_learner:
         return render_template("lti/staff_only.html", ctx=ctx)

@@ -107,3 +107,55 @@ class Membership(db.Model):
         """Human words for the roles, most senior first: "teacher, teaching assistant"."""
         order = list(CourseRole)
         return ", ".join(ROLE_LABELS[r] for r in sorted(self.role_set, key=order.index))
+
+
+class PlacedLink(db.Model):
+    """A link a teacher placed in the LMS by deep linking, as the LMS names it.
+
+    The target (``plan:12``, ``planning.course-space``…) travels in the link's custom
+    parameters and address; the first launch that carries it stores it here under the
+    platform's ``resource_link_id``, so that a placement that sends neither still
+    opens the same target (see :mod:`lti_tool.courses.targets`).
+    """
+
+    __tablename__ = "placed_link"
+    __table_args__ = (sa.UniqueConstraint("platform_id", "resource_link_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("platform.id", ondelete="CASCADE")
+    )
+    resource_link_id: Mapped[str] = mapped_column(sa.String(255))
+    # The course the link was first launched from.
+    course_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("course.id", ondelete="CASCADE"), index=True
+    )
+    target: Mapped[str] = mapped_column(sa.String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class CourseCopy(db.Model):
+    """A course copied from another (a new term) that continues the other's spaces.
+
+    Made when the LMS says so in a launch (``$Context.id.history``) and a teacher of
+    both courses launches, or when such a teacher links the new course by hand. The
+    staff of the copy then share what features keep per course (planning's course
+    space). ``source_course_id`` is always the first course of the line: a copy of a
+    copy continues the original.
+    """
+
+    __tablename__ = "course_copy"
+
+    course_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("course.id", ondelete="CASCADE"), primary_key=True
+    )
+    source_course_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("course.id", ondelete="CASCADE"), index=True
+    )
+    linked_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("person.id", ondelete="SET NULL")
+    )
+    # "history": from the LMS's course copy history; "teacher": linked on the page.
+    how: Mapped[str] = mapped_column(sa.String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -17,6 +17,8 @@ registry, per kind:
   panels on the course dashboard (:class:`Panel`), its cards on other features'
   object pages (:class:`SubjectPanel`) and its entries in the course navigation
   (:class:`NavLink`).
+* and what a teacher may place in the LMS by deep linking (:class:`LinkTarget`):
+  a feature's space, item or starting point, opened when the placed link is launched.
 
 A registry belongs to one Flask application (``app.extensions``): each feature's
 ``init_app`` registers its kinds, sections and panels, and a test can register
@@ -192,6 +194,38 @@ class NavLink:
     endpoint: str
 
 
+@dataclass(frozen=True)
+class LinkChoice:
+    """One thing a teacher may place in the LMS: ``target`` is ``<link target>:<key>``."""
+
+    target: str
+    title: str
+    group: str
+    """What the picker lists it under ("Planning", "Observation forms")."""
+    note: str = ""
+    """A few words under the title (the unit a lesson belongs to)."""
+
+
+@dataclass(frozen=True)
+class LinkTarget:
+    """What a feature offers to place in the LMS by deep linking, and how it opens.
+
+    A placed link remembers ``<name>:<key>`` (``plan:12``, ``planning-course:here``).
+    ``choices(ctx)`` lists what the person of a course context may place from that
+    course (the picker); ``open(ctx, key)`` is the page a launch of the link opens for
+    that person, as an endpoint and its values, or None when they may not see it (or
+    it is gone). ``home_course(key)``, if given, is the course whose space holds the
+    target (a plan of a course space): a link copied into another course with it is a
+    course copy (:mod:`lti_tool.courses.targets`). Keys are short text without spaces.
+    """
+
+    name: str
+    order: int
+    choices: Callable[[Any], list[LinkChoice]]
+    open: Callable[[Any, str], tuple[str, dict[str, Any]] | None]
+    home_course: Callable[[str], int | None] | None = None
+
+
 @dataclass
 class Registry:
     kinds: dict[str, Kind] = field(default_factory=dict)
@@ -199,6 +233,7 @@ class Registry:
     panels: list[Panel] = field(default_factory=list)
     nav: list[NavLink] = field(default_factory=list)
     subject_panels: list[SubjectPanel] = field(default_factory=list)
+    link_targets: dict[str, LinkTarget] = field(default_factory=dict)
 
 
 def init_app(app: Flask) -> None:
@@ -254,6 +289,26 @@ def register_nav(app: Flask, link: NavLink) -> None:
 
 def nav_links() -> list[NavLink]:
     return list(_registry().nav)
+
+
+def register_link_target(app: Flask, target: LinkTarget) -> None:
+    registry = _registry(app)
+    if target.name in registry.link_targets or ":" in target.name:
+        raise ValueError(f"the link target {target.name!r} is registered already or has a ':'")
+    registry.link_targets[target.name] = target
+
+
+def link_targets() -> list[LinkTarget]:
+    return sorted(_registry().link_targets.values(), key=lambda t: (t.order, t.name))
+
+
+def link_target(target: str | None) -> tuple[LinkTarget, str] | None:
+    """``"plan:12"`` -> (the registered ``plan`` link target, ``"12"``); None if unknown."""
+    name, sep, key = (target or "").partition(":")
+    found = _registry().link_targets.get(name) if sep and key else None
+    if found is None or len(target or "") > 100 or not key.isprintable() or " " in key:
+        return None
+    return found, key
 
 
 def kinds() -> list[Kind]:

@@ -12,12 +12,22 @@ import logging
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 
 from lti_tool.boundaries import parse_id
-from lti_tool.courses import registry
+from lti_tool.courses import registry, targets
 from lti_tool.courses.context import (
     CourseContext,
     course_locale,
@@ -69,7 +79,10 @@ def require_staff_membership():
         return render_template("errors/embedded.html"), 403
     ctx = load_course_context(g.course_id)
     if ctx is None:
-        return render_template("errors/not_launched.html"), 401
+        # The page asked for (a plan opened in a new tab, or sent by a colleague) is
+        # remembered for a short while: the next launch into this course goes there.
+        response = make_response(render_template("errors/not_launched.html"), 401)
+        return targets.remember_requested_path(response, g.course_id)
     if not ctx.is_staff:
         return render_template("lti/staff_only.html", ctx=None), 403
     g.ctx = ctx
@@ -206,4 +219,27 @@ def refresh_roster():
             f"{result.deactivated} no longer in the course.",
             "success",
         )
+    return redirect(url_for("courses.dashboard"), code=303)
+
+
+@bp.post("/course-copy")
+def link_course_copy():
+    """A teacher of both courses links this course (a copy) to the other's space."""
+    form = targets.LinkCourseForm()
+    if not form.validate_on_submit():
+        abort(400)
+    source_id = parse_id(form.source_id.data)
+    if source_id is None or not targets.may_link(g.ctx, source_id):
+        return render_template(
+            "courses/target_refused.html", ctx=g.ctx,
+            message="This course cannot be linked to that one: you must teach in both, and "
+            "neither may be linked to another course already.",
+            dashboard=url_for("courses.dashboard"),
+        ), 403
+    targets.link_courses(g.ctx, source_id, "teacher")
+    flash("This course now shares the planning space of the course it was copied from.",
+          "success")
+    target = form.target.data or ""
+    if registry.link_target(target) is not None:
+        return targets.open_target(load_course_context(g.course_id) or g.ctx, target)
     return redirect(url_for("courses.dashboard"), code=303)

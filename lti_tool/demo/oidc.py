@@ -30,7 +30,8 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from joserfc import jwt
 
-from lti_tool.demo import roster
+from lti_tool.demo import placed, roster
+from lti_tool.demo.placed import PlacedItem
 from lti_tool.demo.platform import (
     CLIENT_ID,
     DEPLOYMENT_ID,
@@ -43,6 +44,7 @@ from lti_tool.demo.roster import Member
 from lti_tool.version import __version__
 
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
+DL_SETTINGS = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
 HINT_SALT = "staffroom.practice-lms.lti-message-hint"
 # A launch page left open this long must be reloaded before Staffroom opens again.
 HINT_MAX_AGE = 3600
@@ -62,20 +64,26 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=HINT_SALT)
 
 
-def make_message_hint(member: Member) -> str:
-    """The signed ``lti_message_hint``: who is launching, from which link of which course."""
-    return _serializer().dumps(
-        {"u": member.user_id, "rl": roster.RESOURCE_LINK_ID, "c": roster.COURSE.context_id}
-    )
+def make_message_hint(member: Member, link: PlacedItem | None = None,
+                      deep_linking: bool = False) -> str:
+    """The signed ``lti_message_hint``: who is launching, from which link of which course
+    (or asking to add content: a deep linking request)."""
+    hint: dict[str, Any] = {"u": member.user_id, "c": roster.COURSE.context_id,
+                            "rl": link.id if link else roster.RESOURCE_LINK_ID}
+    if deep_linking:
+        hint["dl"] = True
+    return _serializer().dumps(hint)
 
 
-def login_initiation(endpoints: Endpoints, member: Member) -> dict[str, str]:
-    """The third-party initiated login parameters for ``member`` opening Staffroom."""
+def login_initiation(endpoints: Endpoints, member: Member, link: PlacedItem | None = None,
+                     deep_linking: bool = False) -> dict[str, str]:
+    """The third-party initiated login parameters for ``member`` opening Staffroom (the
+    course navigation's link, a placed ``link``, or "Add Staffroom content")."""
     return {
         "iss": endpoints.issuer,
         "login_hint": member.user_id,
-        "target_link_uri": endpoints.tool_launch_url,
-        "lti_message_hint": make_message_hint(member),
+        "target_link_uri": link.url if link else endpoints.tool_launch_url,
+        "lti_message_hint": make_message_hint(member, link, deep_linking),
         "client_id": CLIENT_ID,
         "lti_deployment_id": DEPLOYMENT_ID,
     }
@@ -89,6 +97,8 @@ class AuthRequest:
     redirect_uri: str
     nonce: str
     state: str | None
+    link: PlacedItem | None = None
+    deep_linking: bool = False
 
 
 def validate_auth_request(params: Mapping[str, str], endpoints: Endpoints) -> AuthRequest:
@@ -124,13 +134,18 @@ def validate_auth_request(params: Mapping[str, str], endpoints: Endpoints) -> Au
         raise AuthRequestError(
             "login_required", "the login_hint does not name anyone in the practice LMS"
         )
-    _check_message_hint(params.get("lti_message_hint", ""), member)
+    hint = _check_message_hint(params.get("lti_message_hint", ""), member)
+    link = placed.find_link(hint["rl"]) if hint["rl"] != roster.RESOURCE_LINK_ID else None
+    deep_linking = hint.get("dl") is True
+    if deep_linking and not member.is_staff:
+        raise AuthRequestError("invalid_request", "only teachers may add content to the course")
     return AuthRequest(
-        member=member, redirect_uri=redirect_uri, nonce=nonce, state=params.get("state") or None
+        member=member, redirect_uri=redirect_uri, nonce=nonce, state=params.get("state") or None,
+        link=link, deep_linking=deep_linking,
     )
 
 
-def _check_message_hint(hint: str, member: Member) -> None:
+def _check_message_hint(hint: str, member: Member) -> dict[str, Any]:
     if not hint:
         raise AuthRequestError("invalid_request", "the request has no lti_message_hint")
     try:
@@ -148,17 +163,34 @@ def _check_message_hint(hint: str, member: Member) -> None:
         raise AuthRequestError(
             "invalid_request", "the lti_message_hint was issued for someone else's launch"
         )
-    if data.get("rl") != roster.RESOURCE_LINK_ID or data.get("c") != roster.COURSE.context_id:
+    known = data.get("rl") == roster.RESOURCE_LINK_ID or placed.find_link(data.get("rl"))
+    if not known or data.get("c") != roster.COURSE.context_id:
         raise AuthRequestError(
             "invalid_request", "the lti_message_hint names a link that is not in this course"
         )
+    return data
 
 
 def id_token_claims(
     auth: AuthRequest, endpoints: Endpoints, now: int | None = None
 ) -> dict[str, Any]:
-    """A complete ``LtiResourceLinkRequest`` for the member in ``auth``."""
+    """A complete id_token for the member in ``auth``: an ``LtiResourceLinkRequest`` (the
+    course navigation's link or a placed link) or an ``LtiDeepLinkingRequest``."""
     issued = int(time.time()) if now is None else now
+    member = auth.member
+    claims = _claims(auth, endpoints, issued)
+    if auth.deep_linking:
+        claims[CLAIM + "message_type"] = "LtiDeepLinkingRequest"
+        del claims[CLAIM + "resource_link"]
+        claims[DL_SETTINGS] = placed.deep_linking_settings(endpoints, member)
+    elif auth.link is not None:
+        claims[CLAIM + "target_link_uri"] = auth.link.url
+        claims[CLAIM + "resource_link"] = {"id": auth.link.id, "title": auth.link.title}
+        claims[CLAIM + "custom"] = auth.link.launch_custom()
+    return claims
+
+
+def _claims(auth: AuthRequest, endpoints: Endpoints, issued: int) -> dict[str, Any]:
     member = auth.member
     course = roster.COURSE
     return {

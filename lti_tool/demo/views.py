@@ -15,7 +15,7 @@ from urllib.parse import urlencode, urlsplit
 
 from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
 
-from lti_tool.demo import roster
+from lti_tool.demo import placed, roster
 from lti_tool.demo.oidc import (
     AuthRequestError,
     id_token_claims,
@@ -103,8 +103,9 @@ def _page(template: str, status: int = 200, **context):  # type: ignore[no-untyp
 
 @bp.get("/")
 def index():
-    """The course home page: what this is, and whom to open Staffroom as."""
-    return _page("demo/course.html", featured=roster.featured(), nav="home")
+    """The course home page: what this is, whom to open Staffroom as, its Staffroom links."""
+    return _page("demo/course.html", featured=roster.featured(), nav="home",
+                 links=placed.placed_links())
 
 
 @bp.get("/people")
@@ -116,7 +117,8 @@ def people():
 
 @bp.get("/staffroom")
 def staffroom():
-    """The course navigation's Staffroom item: the tool in an iframe, as the chosen person."""
+    """Staffroom in an iframe, as the chosen person: the course navigation's item, a placed
+    link (``link=<id>``), or "Add Staffroom content" (``add=1``, a deep linking request)."""
     chosen = request.args.get("as")
     member = roster.find_member(chosen)
     if member is None:
@@ -127,9 +129,34 @@ def staffroom():
             unknown=chosen,
             nav="staffroom",
         )
+    link = None
+    if request.args.get("link"):
+        link = placed.find_link(request.args.get("link"))
+        if link is None:
+            return _page("demo/no_link.html", status=404, nav="home")
+    adding = request.args.get("add") == "1"
+    if adding and not member.is_staff:
+        return _page("demo/no_link.html", status=403, nav="home", learner=member)
     endpoints = current_endpoints()
-    src = endpoints.tool_login_url + "?" + urlencode(login_initiation(endpoints, member))
-    return _page("demo/staffroom.html", member=member, frame_src=src, nav="staffroom")
+    params = login_initiation(endpoints, member, link, deep_linking=adding)
+    src = endpoints.tool_login_url + "?" + urlencode(params)
+    return _page("demo/staffroom.html", member=member, frame_src=src, nav="staffroom",
+                 link=link, adding=adding)
+
+
+@bp.post("/deep-link-return")
+@csrf.exempt
+def deep_link_return():
+    """The deep linking return URL: check the tool's response JWT, place its links."""
+    endpoints = current_endpoints()
+    try:
+        asked_by, items = placed.read_response(request.form.get("JWT", ""), endpoints)
+    except placed.DeepLinkResponseError as exc:
+        return render_template("demo/deep_link_return.html", error=str(exc), items=[],
+                               course_url=endpoints.course_url), 400
+    new = placed.place(items, asked_by, endpoints)
+    return render_template("demo/deep_link_return.html", error=None, items=new,
+                           asked_by=asked_by, course_url=endpoints.course_url)
 
 
 @bp.route("/auth", methods=["GET", "POST"])

@@ -151,7 +151,30 @@ def _plan_card(subject: Subject) -> str | None:
 PLAN_CARD = registry.SubjectPanel(name="observations", order=20, render=_plan_card)
 
 
+# --- deep linking: "start an observation with this form" -----------------------------------
+
+
+def _form_choices(ctx: Any) -> list[registry.LinkChoice]:
+    return [
+        registry.LinkChoice(f"observation-form:{row.template.id}",
+                            f"Start an observation with “{row.template.name}”",
+                            "Observation forms", row.source)
+        for row in services.usable_templates(ctx.person)
+    ]
+
+
+def _open_form(ctx: Any, key: str) -> tuple[str, dict[str, Any]] | None:
+    template_id = services.parse_id(key)
+    if template_id is None or services.usable_template(ctx.person, template_id) is None:
+        return None
+    return "courses.observations.new", {"template": template_id}
+
+
+START_WITH_FORM = registry.LinkTarget("observation-form", 40, _form_choices, _open_form)
+
+
 def init_app(app: Flask) -> None:
+    registry.register_link_target(app, START_WITH_FORM)
     registry.register_kind(app, OBSERVATION)
     registry.register_news(app, WAITING)
     registry.register_panel(app, PANEL)

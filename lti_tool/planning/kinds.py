@@ -122,7 +122,8 @@ def _news_spaces(person_id: Any, platform_id: Any, course_id: Any) -> sa.ColumnE
     """
     return sa.and_(
         Space.id.in_(visible_space_ids(person_id, platform_id)),
-        sa.or_(Space.course_id == course_id, Space.kind == SpaceKind.TEAM),
+        sa.or_(Space.course_id == services.course_space_course(course_id),
+               Space.kind == SpaceKind.TEAM),
     )
 
 

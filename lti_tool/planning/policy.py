@@ -2,7 +2,8 @@
 
 * A **course space** belongs to the staff of its course: a person with an
   active staff membership (instructor, teaching assistant, designer) in that
-  course, as the last launch or roster refresh said. Learners never are.
+  course, as the last launch or roster refresh said. Learners never are. A course
+  a teacher of both linked as its copy (a new term, ``course_copy``) shares it.
 * A **team space** belongs to its members: people whose ``SpaceMember`` row is
   ``active``. Invited people see only the invitation. The owner(s) manage members.
 * Nothing crosses platforms.
@@ -28,7 +29,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import abort, g, request
 
-from lti_tool.courses.models import Membership, Person
+from lti_tool.courses.models import CourseCopy, Membership, Person
 from lti_tool.extensions import db
 from lti_tool.planning.models import MemberStatus, Plan, Space, SpaceKind, SpaceMember
 
@@ -38,13 +39,20 @@ def space_rule(person_id: Any, platform_id: Any) -> sa.ColumnElement[bool]:
     staff_courses = sa.select(Membership.course_id).where(
         Membership.person_id == person_id, Membership.is_active_staff()
     ).correlate_except(Membership)
+    # A course linked as the copy of another (a new term) shares the other's course space.
+    continued = sa.select(CourseCopy.source_course_id).where(
+        CourseCopy.course_id.in_(staff_courses)
+    ).correlate_except(CourseCopy)
     team_spaces = sa.select(SpaceMember.space_id).where(
         SpaceMember.person_id == person_id, SpaceMember.status == MemberStatus.ACTIVE
     ).correlate_except(SpaceMember)
     return sa.and_(
         Space.platform_id == platform_id,
         sa.or_(
-            sa.and_(Space.kind == SpaceKind.COURSE, Space.course_id.in_(staff_courses)),
+            sa.and_(
+                Space.kind == SpaceKind.COURSE,
+                sa.or_(Space.course_id.in_(staff_courses), Space.course_id.in_(continued)),
+            ),
             sa.and_(Space.kind == SpaceKind.TEAM, Space.id.in_(team_spaces)),
         ),
     )

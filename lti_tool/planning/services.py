@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from lti_tool import markdown
-from lti_tool.courses.models import Course, Membership, Person
+from lti_tool.courses.models import Course, CourseCopy, Membership, Person
 from lti_tool.courses.registry import Subject
 from lti_tool.db import utcnow
 from lti_tool.extensions import db
@@ -61,16 +61,35 @@ def _shorten(text: str, limit: int) -> str:
 
 
 
+def course_space_course(course_id: int) -> Any:
+    """The course whose space is this course's: the course it continues (a copy made for a
+    new term and linked, :class:`~lti_tool.courses.models.CourseCopy`), else itself."""
+    continued = sa.select(CourseCopy.source_course_id).where(
+        CourseCopy.course_id == course_id
+    ).scalar_subquery()
+    return sa.func.coalesce(continued, course_id)
+
+
 def ensure_course_space(course: Course, person: Person | None = None) -> Space:
-    """The course's planning space, created on the first staff visit."""
-    space = db.session.scalars(db.select(Space).filter_by(course_id=course.id)).first()
+    """The course's planning space, created on the first staff visit.
+
+    A course linked as the copy of another shares the other's space (one query either way).
+    """
+    space = db.session.scalars(
+        db.select(Space).where(Space.course_id == course_space_course(course.id))
+    ).first()
     if space is not None:
         return space
+    source_id = db.session.scalar(
+        sa.select(CourseCopy.source_course_id).where(CourseCopy.course_id == course.id)
+    )
+    owner = db.session.get(Course, source_id) if source_id is not None else course
+    owner = owner or course
     space = Space(
-        platform_id=course.platform_id,
-        course_id=course.id,
+        platform_id=owner.platform_id,
+        course_id=owner.id,
         kind=SpaceKind.COURSE,
-        name=_shorten(course.display_title, SPACE_NAME_MAX),
+        name=_shorten(owner.display_title, SPACE_NAME_MAX),
         created_by_id=person.id if person else None,
     )
     db.session.add(space)
@@ -78,7 +97,7 @@ def ensure_course_space(course: Course, person: Person | None = None) -> Space:
         db.session.commit()
     except IntegrityError:  # another teacher's first visit created it at the same moment
         db.session.rollback()
-        return db.session.scalars(db.select(Space).filter_by(course_id=course.id)).one()
+        return db.session.scalars(db.select(Space).filter_by(course_id=owner.id)).one()
     return space
 
 
@@ -155,10 +174,13 @@ class MemberRow:
 def members_of(space: Space) -> list[MemberRow]:
     """Who is in the space now, with their profile; one query.
 
-    A course space's members are the course's active staff on the roster; a
-    team space's are its active ``SpaceMember`` rows.
+    A course space's members are the active staff on the roster of its course and of
+    the courses linked as its copies; a team space's are its active ``SpaceMember`` rows.
     """
     if space.kind == SpaceKind.COURSE:
+        copies = sa.select(CourseCopy.course_id).where(
+            CourseCopy.source_course_id == space.course_id
+        )
         rows = db.session.execute(
             db.select(Person, Membership, SpaceMember)
             .join(Membership, Membership.person_id == Person.id)
@@ -167,12 +189,15 @@ def members_of(space: Space) -> list[MemberRow]:
                 sa.and_(SpaceMember.person_id == Person.id, SpaceMember.space_id == space.id),
             )
             .where(
-                Membership.course_id == space.course_id,
+                sa.or_(Membership.course_id == space.course_id,
+                       Membership.course_id.in_(copies)),
                 Membership.is_active_staff(),
             )
-            .order_by(Person.family_name, Person.name, Person.id)
+            .order_by(Person.family_name, Person.name, Person.id, Membership.course_id)
         ).all()
-        return [MemberRow(p, sm, m.role_labels) for p, m, sm in rows]
+        seen: set[int] = set()  # someone who teaches in two linked courses is listed once
+        return [MemberRow(p, sm, m.role_labels) for p, m, sm in rows
+                if not (p.id in seen or seen.add(p.id))]
     rows = db.session.execute(
         db.select(Person, SpaceMember)
         .join(SpaceMember, SpaceMember.person_id == Person.id)

@@ -138,7 +138,8 @@ def test_deep_linking_round_trip_is_accepted_by_the_platform(registered, browser
     resp, _ = browser.launch(registered, TEACHER, deep_linking=True)
     assert resp.status_code == 200, text(resp)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', text(resp)).group(1)
-    answer = client.post("/lti/deep-link", data={"csrf_token": token, "title": "Our staffroom"})
+    answer = client.post("/lti/deep-link",
+                         data={"csrf_token": token, "target": "planning-course:here"})
     assert answer.status_code == 200, text(answer)
     page = text(answer)
     action = re.search(r'<form method="post" action="([^"]+)"', page).group(1)
@@ -147,6 +148,7 @@ def test_deep_linking_round_trip_is_accepted_by_the_platform(registered, browser
 
     items = registered.receive_deep_linking_response(jwt, client.get("/lti/jwks.json").json)
 
-    assert items == [
-        {"type": "ltiResourceLink", "title": "Our staffroom", "url": f"{TOOL_BASE}/lti/launch"}
+    assert [(i["type"], i["title"], i["url"]) for i in items] == [
+        ("ltiResourceLink", "Planning space of this course",
+         f"{TOOL_BASE}/lti/launch?target=planning-course%3Ahere")
     ]

@@ -23,13 +23,17 @@ def _csrf(page: str) -> str:
     return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
 
 
-def deep_link(client, key_server, sample: str, title: str = "Our staffroom"):
+COURSE_SPACE = "planning-course:here"
+
+
+def deep_link(client, key_server, sample: str, *targets: str):
     tp = platform_for(sample, key_server)
     flow = LtiFlow(client, tp)
     flow.start(sample.split("-")[0] + "-login-initiation",
                target_link_uri=load_fixture(sample)[CLAIM + "target_link_uri"])
     page = flow.launch(sample).get_data(as_text=True)
-    resp = client.post("/lti/deep-link", data={"csrf_token": _csrf(page), "title": title})
+    resp = client.post("/lti/deep-link",
+                       data={"csrf_token": _csrf(page), "target": list(targets or [COURSE_SPACE])})
     return tp, resp
 
 
@@ -88,10 +92,15 @@ def test_d3_data_is_echoed_when_present_and_absent_otherwise(client, key_server,
 
 
 def test_d4_one_lti_resource_link_to_our_launch_url(client, key_server):
-    tp, resp = deep_link(client, key_server, "canvas-deep-linking-request", title="Chem team")
+    tp, resp = deep_link(client, key_server, "canvas-deep-linking-request")
     items = _verify(_response_token(resp)[1], tp)[DL + "content_items"]
-    assert items == [{"type": "ltiResourceLink", "title": "Chem team",
-                      "url": "https://tool.example.org/lti/launch"}]
+    assert items == [{
+        "type": "ltiResourceLink", "title": "Planning space of this course",
+        "url": "https://tool.example.org/lti/launch?target=planning-course%3Ahere",
+        "custom": {"staffroom_target": COURSE_SPACE,
+                   "staffroom_context_history": "$Context.id.history",
+                   "staffroom_link_history": "$ResourceLink.id.history"},
+    }]
 
 
 def test_d4_refuses_types_the_platform_does_not_accept(app, key_server):
@@ -122,7 +131,7 @@ def test_d4_page_says_when_links_are_not_accepted(client, key_server):
     page = flow.launch("canvas-deep-linking-request",
                        **{DL + "deep_linking_settings": settings}).get_data(as_text=True)
     assert "does not accept links to tools" in page
-    assert "Add the link" not in page
+    assert "Add to the course" not in page
 
 
 def test_d5_auto_posts_jwt_to_the_return_url_keeping_its_query(client, key_server):
@@ -137,10 +146,15 @@ def test_d5_auto_posts_jwt_to_the_return_url_keeping_its_query(client, key_serve
     assert "https://northwind.instructure.com" in resp.headers["Content-Security-Policy"]
 
 
-def test_deep_link_title_is_required_and_kept_on_error(client, key_server):
-    _, resp = deep_link(client, key_server, "moodle-deep-linking-request", title="   ")
+def test_deep_link_needs_a_choice(client, key_server):
+    tp = platform_for("moodle-deep-linking-request", key_server)
+    flow = LtiFlow(client, tp)
+    flow.start("moodle-login-initiation", target_link_uri="https://tool.example.org/lti/deeplink")
+    page = flow.launch("moodle-deep-linking-request").get_data(as_text=True)
+    resp = client.post("/lti/deep-link", data={"csrf_token": _csrf(page)})
     assert resp.status_code == 400
-    assert "Give the link a title." in resp.get_data(as_text=True)
+    assert "Choose what to add to your course." in resp.get_data(as_text=True)
+    assert 'name="JWT"' not in resp.get_data(as_text=True)
 
 
 def test_deep_link_response_requires_a_deep_linking_launch(client, key_server):
@@ -149,7 +163,7 @@ def test_deep_link_response_requires_a_deep_linking_launch(client, key_server):
     flow = LtiFlow(client, tp)
     flow.start("canvas-login-initiation")
     assert flow.launch("canvas-resource-link-instructor").status_code == 200
-    resp = client.post("/lti/deep-link", data={"csrf_token": csrf(client), "title": "x"})
+    resp = client.post("/lti/deep-link", data={"csrf_token": csrf(client), "target": COURSE_SPACE})
     assert resp.status_code == 401
     assert "Open Staffroom from your course" in resp.get_data(as_text=True)
 
@@ -161,7 +175,7 @@ def test_learner_cannot_deep_link(client, key_server):
     resp = flow.launch("moodle-deep-linking-request", roles=["Learner"])
     assert "Staffroom is for your teachers" in resp.get_data(as_text=True)
     # With a valid CSRF token the refusal comes from the rule: no deep link is pending.
-    resp = client.post("/lti/deep-link", data={"csrf_token": csrf(client), "title": "x"})
+    resp = client.post("/lti/deep-link", data={"csrf_token": csrf(client), "target": COURSE_SPACE})
     assert resp.status_code == 401
 
 
@@ -192,14 +206,14 @@ def test_d2_deployment_is_the_one_the_request_came_from(client, key_server):
     fixture = load_fixture("moodle-deep-linking-request")
     flow.start("moodle-login-initiation", target_link_uri=fixture[CLAIM + "target_link_uri"])
     page = flow.launch("moodle-deep-linking-request").get_data(as_text=True)
-    resp = client.post("/lti/deep-link", data={"csrf_token": _csrf(page), "title": "T"})
+    resp = client.post("/lti/deep-link", data={"csrf_token": _csrf(page), "target": COURSE_SPACE})
     assert _verify(_response_token(resp)[1], tp)[CLAIM + "deployment_id"] == "7"
 
 
 @pytest.mark.parametrize("data", [" $Canvas.x ", "", "  "])
 def test_d3_data_comes_back_byte_for_byte_through_the_whole_flow(client, key_server, data):
     tp, _, page = _deep_link_page(client, key_server, data=data)
-    resp = client.post("/lti/deep-link", data={"csrf_token": _csrf(page), "title": "T"})
+    resp = client.post("/lti/deep-link", data={"csrf_token": _csrf(page), "target": COURSE_SPACE})
     assert _verify(_response_token(resp)[1], tp)[DL + "data"] == data
 
 
@@ -210,7 +224,7 @@ def test_no_response_is_signed_for_a_platform_disabled_meanwhile(client, key_ser
 
     _, _, page = _deep_link_page(client, key_server)
     registrations.set_active(db.session.scalars(db.select(Platform)).one(), False)
-    resp = client.post("/lti/deep-link", data={"csrf_token": _csrf(page), "title": "T"})
+    resp = client.post("/lti/deep-link", data={"csrf_token": _csrf(page), "target": COURSE_SPACE})
     assert resp.status_code == 401
     assert 'name="JWT"' not in resp.get_data(as_text=True)
 
@@ -218,8 +232,8 @@ def test_no_response_is_signed_for_a_platform_disabled_meanwhile(client, key_ser
 def test_a_deep_link_is_answered_once(client, key_server):
     """The pending request is cleared once answered: a second post signs nothing."""
     _, _, page = _deep_link_page(client, key_server)
-    first = client.post("/lti/deep-link", data={"csrf_token": _csrf(page), "title": "T"})
+    first = client.post("/lti/deep-link", data={"csrf_token": _csrf(page), "target": COURSE_SPACE})
     assert 'name="JWT"' in first.get_data(as_text=True)
-    again = client.post("/lti/deep-link", data={"csrf_token": _csrf(page), "title": "T"})
+    again = client.post("/lti/deep-link", data={"csrf_token": _csrf(page), "target": COURSE_SPACE})
     assert again.status_code == 401
     assert 'name="JWT"' not in again.get_data(as_text=True)

@@ -84,7 +84,7 @@ def test_lms_sample_launches(client, key_server, sample, login, expected):
     assert membership.is_learner is (not staff)
     if "deep-linking" in sample:
         assert resp.status_code == 200
-        assert "Add Staffroom to your course" in page
+        assert "Add Staffroom content to your course" in page
     elif staff:
         dashboard = client.get(landed_in(resp))
         assert title in html.unescape(dashboard.get_data(as_text=True))

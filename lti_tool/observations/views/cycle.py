@@ -74,8 +74,13 @@ def new():
     general: list[str] = []
     if request.method == "GET":
         form.as_role.data = "observer" if request.args.get("as") == "observer" else "observee"
-        if form.template_id.choices:
-            form.template_id.data = str(form.template_id.choices[0].value)
+        # "Start an observation with this form", from a link placed in the LMS.
+        asked = request.args.get("template", "")
+        offered = [str(choice.value) for choice in form.template_id.choices]
+        if asked in offered:
+            form.template_id.data = asked
+        elif offered:
+            form.template_id.data = offered[0]
     elif form.validate_on_submit():
         ids = form.ids()
         data = services.RequestInput(

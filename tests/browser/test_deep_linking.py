@@ -1,0 +1,76 @@
+"""Deep linking from the practice LMS, in the cross-site frame (issue 14's "done means").
+
+A teacher presses "Add Staffroom content" on the course page, picks a unit of the
+course's planning space in Staffroom's picker, the practice LMS checks the signed answer
+and shows the new link, and launching that link opens exactly that unit. Each page is
+checked with axe-core and photographed at laptop and tablet sizes.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Frame, Page, expect
+
+from tests.browser.pages.lms import FRAME
+from tests.browser.planning_seed import (  # noqa: F401 (planning_seed: a fixture)
+    TEACHER_A,
+    UNIT_TITLE,
+    planning_seed,
+)
+from tests.browser.support import LAPTOP, SIZES, assert_accessible, require_chromium, screenshot
+
+require_chromium()
+pytestmark = pytest.mark.browser
+
+
+def frame_of(page: Page) -> Frame:
+    handle = page.locator(FRAME).element_handle()
+    frame = handle.content_frame()
+    assert frame is not None
+    return frame
+
+
+def photograph(page: Page, frame: Frame, name: str) -> None:
+    assert_accessible(frame, name)
+    frame.evaluate("() => { document.activeElement?.blur(); window.scrollTo(0, 0); }")
+    for size, viewport in SIZES.items():
+        page.set_viewport_size(viewport)
+        assert screenshot(page, name, size, FRAME).stat().st_size > 0
+    page.set_viewport_size(LAPTOP)
+
+
+def test_a_teacher_places_a_unit_and_the_new_link_opens_it(page, live_server, watcher,
+                                                           planning_seed):  # noqa: F811
+    unit = planning_seed.unit
+    page.goto(f"{live_server.lms_url}/demo/?as={TEACHER_A.user_id}")
+    assert_accessible(page, "practice LMS course home with Staffroom content")
+    page.get_by_role("link", name="Add Staffroom content").click()
+
+    frame = frame_of(page)
+    frame.wait_for_url(re.compile(r".*/lti/launch$"))
+    expect(frame.locator("h1")).to_have_text("Add Staffroom content to your course")
+    choice = frame.get_by_label(f"Unit: {UNIT_TITLE}")
+    expect(choice).to_have_attribute("type", "checkbox")  # the practice LMS accepts several
+    choice.check()
+    photograph(page, frame, "deep-linking-picker")
+    frame.get_by_role("button", name="Add to the course").click()
+
+    # The tool's answer is posted to the practice LMS's return URL, inside the frame.
+    frame.wait_for_url(f"{live_server.lms_url}/demo/deep-link-return")
+    expect(frame.locator("h1")).to_have_text("Added to the course")
+    expect(frame.locator(".placed-links")).to_contain_text(f"Unit: {UNIT_TITLE}")
+    photograph(page, frame, "deep-linking-returned")
+
+    frame.get_by_role("link", name=f"Open “Unit: {UNIT_TITLE}”").click()
+    page.wait_for_url(re.compile(r".*/demo/staffroom\?as=\d+&link=practice-link-\w+"))
+    frame = frame_of(page)
+    frame.wait_for_url(f"{live_server.tool_url}{unit.view}")
+    expect(frame.locator("h1")).to_contain_text(UNIT_TITLE)
+    photograph(page, frame, "deep-linking-placed-unit")
+
+    # The course page now lists the link for everyone in the course.
+    page.goto(f"{live_server.lms_url}/demo/?as={TEACHER_A.user_id}")
+    expect(page.locator(".placed-links")).to_contain_text(f"Unit: {UNIT_TITLE}")
+    watcher.check()
