@@ -161,11 +161,12 @@ def sync_roster(course: Course, *, use_differences: bool = True) -> RosterSyncRe
             )
     try:
         result = _apply(course_id, platform_id, roster.members, full=full)
+        count = db.session.scalar(_ACTIVE_COUNT, {"course_id": course_id})
         now = utcnow()
         course.roster_synced_at = course.roster_attempted_at = now
         course.roster_error = None
         course.roster_differences_url = roster.differences_url
-        course.roster_member_count = db.session.scalar(_ACTIVE_COUNT, {"course_id": course_id})
+        course.roster_member_count = count
         db.session.commit()
     except Exception:
         db.session.rollback()
