@@ -82,7 +82,8 @@ def test_the_next_sync_asks_only_the_differences(registration, services):
     assert result == RosterSyncResult(added=1, updated=1, deactivated=2, unchanged=0,
                                       differences=True)
     found = memberships(course)
-    assert found["k-3"].active and found["k-3"].is_learner
+    assert found["k-3"].active
+    assert found["k-3"].is_learner
     assert (found["t-2"].roles, found["t-2"].is_staff) == ("learner", False)
     assert not found["k-1"].active
     assert not found["t-1"].active
@@ -320,7 +321,9 @@ def test_two_concurrent_syncs_one_runs_the_other_skips(app, registration, servic
 
     worker.join(10)
     assert second is None
-    assert results and results[0] is not None and results[0].added == 4
+    assert results
+    assert results[0] is not None
+    assert results[0].added == 4
     assert len(services.token_requests) == 1
     assert len(services.service_requests) == 1
     assert get_cache().get(f"{roster.LOCK_PREFIX}{course.id}") is None  # released
