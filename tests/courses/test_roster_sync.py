@@ -385,3 +385,30 @@ def test_an_unchanged_roster_reads_and_writes_nothing_per_member(registration, s
         result = sync_roster(db.session.get(Course, course.id))
     assert result.unchanged == 4
     assert not [s for s in statements if s.lstrip().upper().startswith("INSERT")]
+
+
+# --- where a feature's list of people comes from --------------------------------------------
+
+
+def test_the_roster_source_partial_says_launches_or_roster(app, registration, services):
+    from flask import render_template
+
+    course = make_course(registration, services)
+
+    def shown() -> str:
+        with app.test_request_context("/"):
+            status = roster_status(db.session.get(Course, course.id))
+            return render_template("courses/_roster_source.html", roster=status)
+
+    assert "Built from launches" in shown()
+    assert "until the LMS roster is read" in shown()
+    serve_full(services, STAFF)
+    refresh(course)
+    assert "From the LMS roster, synced" in shown()
+    assert "(4 members)" in shown()
+    services.serve(DIFF, {"error": "no"}, status=500)
+    services.serve(FULL, {"error": "no"}, status=500)
+    with pytest.raises(ServiceError):
+        refresh(db.session.get(Course, course.id))
+    assert "The last roster sync failed, so the last good list is kept." in shown()
+    assert "(4 members)" in shown()
