@@ -25,12 +25,13 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from joserfc import jwt
 
-from lti_tool.demo import placed, roster
+from lti_tool.demo import nrps, placed, roster
 from lti_tool.demo.placed import PlacedItem
 from lti_tool.demo.platform import (
     CLIENT_ID,
@@ -40,11 +41,12 @@ from lti_tool.demo.platform import (
     Endpoints,
     signing_key,
 )
-from lti_tool.demo.roster import Member
+from lti_tool.demo.roster import CourseInfo, Member
 from lti_tool.version import __version__
 
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
 DL_SETTINGS = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
+NRPS_CLAIM = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
 HINT_SALT = "staffroom.practice-lms.lti-message-hint"
 # A launch page left open this long must be reloaded before Staffroom opens again.
 HINT_MAX_AGE = 3600
@@ -64,26 +66,28 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=HINT_SALT)
 
 
-def make_message_hint(member: Member, link: PlacedItem | None = None,
-                      deep_linking: bool = False) -> str:
+def make_message_hint(member: Member, course: CourseInfo = roster.COURSE,
+                      link: PlacedItem | None = None, deep_linking: bool = False) -> str:
     """The signed ``lti_message_hint``: who is launching, from which link of which course
     (or asking to add content: a deep linking request)."""
-    hint: dict[str, Any] = {"u": member.user_id, "c": roster.COURSE.context_id,
-                            "rl": link.id if link else roster.RESOURCE_LINK_ID}
+    hint: dict[str, Any] = {"u": member.user_id, "c": course.context_id,
+                            "rl": link.id if link else course.resource_link_id}
     if deep_linking:
         hint["dl"] = True
     return _serializer().dumps(hint)
 
 
-def login_initiation(endpoints: Endpoints, member: Member, link: PlacedItem | None = None,
-                     deep_linking: bool = False) -> dict[str, str]:
-    """The third-party initiated login parameters for ``member`` opening Staffroom (the
-    course navigation's link, a placed ``link``, or "Add Staffroom content")."""
+def login_initiation(endpoints: Endpoints, member: Member, course: CourseInfo = roster.COURSE,
+                     link: PlacedItem | None = None, deep_linking: bool = False
+                     ) -> dict[str, str]:
+    """The third-party initiated login parameters for ``member`` opening Staffroom in
+    ``course`` (the course navigation's link, a placed ``link``, or "Add Staffroom
+    content")."""
     return {
         "iss": endpoints.issuer,
         "login_hint": member.user_id,
         "target_link_uri": link.url if link else endpoints.tool_launch_url,
-        "lti_message_hint": make_message_hint(member, link, deep_linking),
+        "lti_message_hint": make_message_hint(member, course, link, deep_linking),
         "client_id": CLIENT_ID,
         "lti_deployment_id": DEPLOYMENT_ID,
     }
@@ -94,6 +98,7 @@ class AuthRequest:
     """A checked auth request: everything the id_token and the response form need."""
 
     member: Member
+    course: CourseInfo
     redirect_uri: str
     nonce: str
     state: str | None
@@ -134,18 +139,20 @@ def validate_auth_request(params: Mapping[str, str], endpoints: Endpoints) -> Au
         raise AuthRequestError(
             "login_required", "the login_hint does not name anyone in the practice LMS"
         )
-    hint = _check_message_hint(params.get("lti_message_hint", ""), member)
-    link = placed.find_link(hint["rl"]) if hint["rl"] != roster.RESOURCE_LINK_ID else None
-    deep_linking = hint.get("dl") is True
+    course, link, deep_linking = _check_message_hint(
+        params.get("lti_message_hint", ""), member)
     if deep_linking and not member.is_staff:
         raise AuthRequestError("invalid_request", "only teachers may add content to the course")
     return AuthRequest(
-        member=member, redirect_uri=redirect_uri, nonce=nonce, state=params.get("state") or None,
-        link=link, deep_linking=deep_linking,
+        member=member, course=course, redirect_uri=redirect_uri, nonce=nonce,
+        state=params.get("state") or None, link=link, deep_linking=deep_linking,
     )
 
 
-def _check_message_hint(hint: str, member: Member) -> dict[str, Any]:
+def _check_message_hint(hint: str, member: Member
+                        ) -> tuple[CourseInfo, PlacedItem | None, bool]:
+    """The course, placed link (None: the course navigation's) and whether it asks to add
+    content, of a genuine hint for ``member``, who is enrolled in the course now."""
     if not hint:
         raise AuthRequestError("invalid_request", "the request has no lti_message_hint")
     try:
@@ -163,12 +170,17 @@ def _check_message_hint(hint: str, member: Member) -> dict[str, Any]:
         raise AuthRequestError(
             "invalid_request", "the lti_message_hint was issued for someone else's launch"
         )
-    known = data.get("rl") == roster.RESOURCE_LINK_ID or placed.find_link(data.get("rl"))
-    if not known or data.get("c") != roster.COURSE.context_id:
+    course = roster.find_course(data.get("c"))
+    link = placed.find_link(data.get("rl"), course) if course is not None else None
+    if course is None or (data.get("rl") != course.resource_link_id and link is None):
         raise AuthRequestError(
             "invalid_request", "the lti_message_hint names a link that is not in this course"
         )
-    return data
+    if not nrps.is_enrolled(member, course):
+        raise AuthRequestError(
+            "login_required", f"{member.name} is not enrolled in {course.title}"
+        )
+    return course, link, data.get("dl") is True
 
 
 def id_token_claims(
@@ -182,7 +194,7 @@ def id_token_claims(
     if auth.deep_linking:
         claims[CLAIM + "message_type"] = "LtiDeepLinkingRequest"
         del claims[CLAIM + "resource_link"]
-        claims[DL_SETTINGS] = placed.deep_linking_settings(endpoints, member)
+        claims[DL_SETTINGS] = placed.deep_linking_settings(endpoints, member, auth.course)
     elif auth.link is not None:
         claims[CLAIM + "target_link_uri"] = auth.link.url
         claims[CLAIM + "resource_link"] = {"id": auth.link.id, "title": auth.link.title}
@@ -192,7 +204,7 @@ def id_token_claims(
 
 def _claims(auth: AuthRequest, endpoints: Endpoints, issued: int) -> dict[str, Any]:
     member = auth.member
-    course = roster.COURSE
+    course = auth.course
     return {
         "iss": endpoints.issuer,
         "aud": CLIENT_ID,
@@ -210,7 +222,7 @@ def _claims(auth: AuthRequest, endpoints: Endpoints, issued: int) -> dict[str, A
         CLAIM + "deployment_id": DEPLOYMENT_ID,
         CLAIM + "target_link_uri": endpoints.tool_launch_url,
         CLAIM + "resource_link": {
-            "id": roster.RESOURCE_LINK_ID,
+            "id": course.resource_link_id,
             "title": roster.RESOURCE_LINK_TITLE,
         },
         CLAIM + "roles": member.roles,
@@ -222,7 +234,9 @@ def _claims(auth: AuthRequest, endpoints: Endpoints, issued: int) -> dict[str, A
         },
         CLAIM + "launch_presentation": {
             "document_target": "iframe",
-            "return_url": endpoints.course_url + "?as=" + member.user_id,
+            "return_url": endpoints.course_url + "?" + urlencode(
+                roster.page_query(member, course)
+            ),
             "locale": "en-GB",
         },
         CLAIM + "tool_platform": {
@@ -232,6 +246,10 @@ def _claims(auth: AuthRequest, endpoints: Endpoints, issued: int) -> dict[str, A
             "guid": endpoints.issuer,
         },
         CLAIM + "custom": {},
+        NRPS_CLAIM: {
+            "context_memberships_url": nrps.memberships_url(endpoints, course),
+            "service_versions": ["2.0"],
+        },
     }
 
 

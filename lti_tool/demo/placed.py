@@ -34,8 +34,9 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
 from lti_tool.cache import get_cache
+from lti_tool.demo import roster
 from lti_tool.demo.platform import CLIENT_ID, DEPLOYMENT_ID, Endpoints
-from lti_tool.demo.roster import Member
+from lti_tool.demo.roster import CourseInfo, Member
 from lti_tool.lti import keys
 
 DL = "https://purl.imsglobal.org/spec/lti-dl/claim/"
@@ -58,6 +59,8 @@ class PlacedItem:
     url: str
     custom: dict[str, str] = field(default_factory=dict)
     placed_by: str = ""
+    course: str = roster.COURSE.context_id
+    """The context id of the practice course the link was placed in."""
 
     def launch_custom(self) -> dict[str, str]:
         """The custom claim of a launch of this link, variables filled in."""
@@ -72,7 +75,8 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=DATA_SALT)
 
 
-def deep_linking_settings(endpoints: Endpoints, member: Member) -> dict[str, Any]:
+def deep_linking_settings(endpoints: Endpoints, member: Member, course: CourseInfo
+                          ) -> dict[str, Any]:
     """The ``deep_linking_settings`` claim of the practice LMS's request."""
     return {
         "deep_link_return_url": endpoints.lms_base_url + "/demo/deep-link-return",
@@ -81,12 +85,14 @@ def deep_linking_settings(endpoints: Endpoints, member: Member) -> dict[str, Any
         "accept_multiple": True,
         "auto_create": True,
         "title": "Staffroom content",
-        "data": _serializer().dumps({"u": member.user_id}),
+        "data": _serializer().dumps({"u": member.user_id, "c": course.context_id}),
     }
 
 
-def read_response(token: str, endpoints: Endpoints) -> tuple[str, list[dict[str, Any]]]:
-    """Check a deep linking response JWT; who asked for it, and its content items."""
+def read_response(token: str, endpoints: Endpoints
+                  ) -> tuple[str, CourseInfo, list[dict[str, Any]]]:
+    """Check a deep linking response JWT; who asked for it, in which course, and its
+    content items."""
     try:
         key_set = KeySet.import_key_set(keys.jwks())
         decoded = jwt.decode(token, key_set, algorithms=["RS256"])
@@ -112,14 +118,18 @@ def read_response(token: str, endpoints: Endpoints) -> tuple[str, list[dict[str,
         data = _serializer().loads(claims.get(DL + "data") or "", max_age=DATA_MAX_AGE)
     except BadSignature as exc:
         raise DeepLinkResponseError("it does not echo the data the request sent") from exc
+    course = roster.find_course(data.get("c")) if isinstance(data, dict) else None
+    if course is None:
+        raise DeepLinkResponseError("its data names no course of the practice LMS")
     items = claims.get(DL + "content_items") or []
     if not isinstance(items, list):
         raise DeepLinkResponseError("its content_items are not a list")
-    return str(data.get("u", "")), [i for i in items if isinstance(i, dict)]
+    return str(data.get("u", "")), course, [i for i in items if isinstance(i, dict)]
 
 
-def place(items: list[dict[str, Any]], placed_by: str, endpoints: Endpoints) -> list[PlacedItem]:
-    """Add the response's ``ltiResourceLink`` items to the course, each with a new id."""
+def place(items: list[dict[str, Any]], placed_by: str, course: CourseInfo,
+          endpoints: Endpoints) -> list[PlacedItem]:
+    """Add the response's ``ltiResourceLink`` items to ``course``, each with a new id."""
     new = []
     for item in items:
         url = item.get("url")
@@ -134,16 +144,22 @@ def place(items: list[dict[str, Any]], placed_by: str, endpoints: Endpoints) -> 
             url=url,
             custom={str(k): str(v) for k, v in (custom or {}).items()},
             placed_by=placed_by,
+            course=course.context_id,
         ))
-    links = placed_links() + new
+    links = _all_links() + new
     get_cache().set(CACHE_KEY, [asdict(link) for link in links[-MAX_LINKS:]], KEEP_FOR)
     return new
 
 
-def placed_links() -> list[PlacedItem]:
-    """The Staffroom links teachers placed in the practice course, oldest first."""
+def _all_links() -> list[PlacedItem]:
     return [PlacedItem(**row) for row in get_cache().get(CACHE_KEY) or []]
 
 
-def find_link(link_id: str | None) -> PlacedItem | None:
-    return next((link for link in placed_links() if link.id == link_id), None)
+def placed_links(course: CourseInfo = roster.COURSE) -> list[PlacedItem]:
+    """The Staffroom links teachers placed in ``course``, oldest first."""
+    return [link for link in _all_links() if link.course == course.context_id]
+
+
+def find_link(link_id: str | None, course: CourseInfo = roster.COURSE) -> PlacedItem | None:
+    """The link ``link_id`` placed in ``course``, or None."""
+    return next((link for link in placed_links(course) if link.id == link_id), None)

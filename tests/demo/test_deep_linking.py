@@ -22,9 +22,10 @@ def _through_login(client, src: str):  # type: ignore[no-untyped-def]
     return client.post(action, data=fields)
 
 
-def _add_content(client, *targets: str):  # type: ignore[no-untyped-def]
+def _add_content(client, *targets: str, teacher: str = TEACHER,
+                 course: str = ""):  # type: ignore[no-untyped-def]
     """A teacher's "Add Staffroom content" up to the tool's auto-posted response form."""
-    frame = client.get(f"{LMS}/demo/staffroom?as={TEACHER}&add=1")
+    frame = client.get(f"{LMS}/demo/staffroom?as={teacher}&add=1{course}")
     assert "<h1>Add Staffroom content</h1>" in frame.get_data(as_text=True)
     picker = _through_login(client, iframe_src(frame.get_data(as_text=True)))
     text = picker.get_data(as_text=True)
@@ -86,3 +87,27 @@ def test_an_unknown_link_is_a_clear_404(client):
     resp = client.get(f"{LMS}/demo/staffroom?as={TEACHER}&link=practice-link-nope")
     assert resp.status_code == 404
     assert "This link is not in the course" in resp.get_data(as_text=True)
+
+
+def test_a_link_is_placed_in_the_course_it_was_added_from(client):
+    """Two practice courses: content added from the second lands there, not in the first."""
+    from lti_tool.demo import roster
+
+    second = roster.COURSES[1]
+    both = next(m for m in roster.ROSTER if m.is_staff and m.enrolled_in(roster.COURSE)
+                and m.enrolled_in(second))
+    client.get(f"{LMS}/demo/")
+    action, jwt = _add_content(client, "planning-course:here", teacher=both.user_id,
+                               course=f"&course={second.context_id}")
+    assert client.post(action, data={"JWT": jwt}).status_code == 200
+    (link,) = placed.placed_links(second)
+    assert placed.placed_links(roster.COURSE) == []
+    assert placed.find_link(link.id, roster.COURSE) is None
+    # Opened from the first course, the second course's link is not there.
+    resp = client.get(f"{LMS}/demo/staffroom?as={both.user_id}&link={link.id}")
+    assert resp.status_code == 404
+    frame = client.get(
+        f"{LMS}/demo/staffroom?as={both.user_id}&link={link.id}&course={second.context_id}")
+    launched = _through_login(client, iframe_src(frame.get_data(as_text=True)))
+    assert launched.status_code == 200
+    assert re.search(r'href="/courses/\d+/spaces/\d+/" data-follow', launched.get_data(as_text=True))
