@@ -29,6 +29,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from lti_tool.extensions import csrf, db, limiter, migrate
     from lti_tool.lti.views import bp as lti_bp
     from lti_tool.main import bp as main_bp
+    from lti_tool.registration.views import bp as registration_bp
 
     app = Flask(
         __name__,
@@ -61,6 +62,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(main_bp)
     app.register_blueprint(lti_bp)
+    app.register_blueprint(registration_bp)
     routes.init_app(app)
     app.register_blueprint(admin_bp)
     if app.config.get("DEMO_MODE"):

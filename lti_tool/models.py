@@ -3,7 +3,7 @@
 from lti_tool.admin.models import AdminUser
 from lti_tool.courses.models import Course, Membership, Person
 from lti_tool.discussion.models import Comment, Mention
-from lti_tool.lti.models import Deployment, Platform, ToolKey
+from lti_tool.lti.models import Deployment, DynamicRegistration, Platform, ToolKey
 from lti_tool.observations.models import (
     Observation,
     ObservationNote,
@@ -11,6 +11,7 @@ from lti_tool.observations.models import (
     ObservationTemplate,
     ObservationTemplateVersion,
 )
+from lti_tool.registration.models import RegistrationInvitation
 from lti_tool.planning.models import (
     Draft,
     Plan,
@@ -28,6 +29,7 @@ __all__ = [
     "Course",
     "Deployment",
     "Draft",
+    "DynamicRegistration",
     "Membership",
     "Mention",
     "Observation",
@@ -38,6 +40,7 @@ __all__ = [
     "Person",
     "Plan",
     "PlanRevision",
+    "RegistrationInvitation",
     "Platform",
     "SearchDocument",
     "Space",
