@@ -11,7 +11,6 @@ from lti_tool.observations.models import (
     ObservationTemplate,
     ObservationTemplateVersion,
 )
-from lti_tool.registration.models import RegistrationInvitation
 from lti_tool.planning.models import (
     Draft,
     Plan,
@@ -20,6 +19,7 @@ from lti_tool.planning.models import (
     SpaceMember,
     SpaceTemplate,
 )
+from lti_tool.registration.models import RegistrationInvitation
 from lti_tool.search.models import SearchDocument
 from lti_tool.tasks.models import Task
 

@@ -24,11 +24,11 @@ from joserfc.jwk import RSAKey
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from lti_tool.db import utcnow
 from lti_tool.extensions import db
 from lti_tool.lti.errors import ServiceError
 from lti_tool.lti.frames import invalidate_frame_ancestors
 from lti_tool.lti.keysets import KeySetFetchError, fetch_key_set
-from lti_tool.db import utcnow
 from lti_tool.lti.models import Deployment, DynamicRegistration, Platform, default_platform_name
 from lti_tool.lti.urls import has_unsafe_characters, host_problem
 
