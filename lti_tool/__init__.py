@@ -67,6 +67,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     routes.init_app(app)
     app.register_blueprint(admin_bp)
     if app.config.get("DEMO_MODE"):
+        from lti_tool.demo import registration as _demo_registration  # noqa: F401 (routes)
         from lti_tool.demo.cli import demo_cli
         from lti_tool.demo.views import bp as demo_bp
 

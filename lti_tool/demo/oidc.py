@@ -33,13 +33,13 @@ from joserfc import jwt
 from lti_tool.demo import roster
 from lti_tool.demo.platform import (
     CLIENT_ID,
-    DEPLOYMENT_ID,
     PLATFORM_NAME,
     PRODUCT_FAMILY,
     Endpoints,
     signing_key,
 )
 from lti_tool.demo.roster import Member
+from lti_tool.demo.tools import Tool, find, seeded
 from lti_tool.version import __version__
 
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
@@ -62,22 +62,31 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=HINT_SALT)
 
 
-def make_message_hint(member: Member) -> str:
-    """The signed ``lti_message_hint``: who is launching, from which link of which course."""
+def make_message_hint(member: Member, client_id: str = CLIENT_ID) -> str:
+    """The signed ``lti_message_hint``: who is launching, from which link of which course,
+    through which tool registration."""
     return _serializer().dumps(
-        {"u": member.user_id, "rl": roster.RESOURCE_LINK_ID, "c": roster.COURSE.context_id}
+        {"u": member.user_id, "rl": roster.RESOURCE_LINK_ID, "c": roster.COURSE.context_id,
+         "t": client_id}
     )
 
 
-def login_initiation(endpoints: Endpoints, member: Member) -> dict[str, str]:
-    """The third-party initiated login parameters for ``member`` opening Staffroom."""
+def login_initiation(
+    endpoints: Endpoints, member: Member, tool: Tool | None = None
+) -> dict[str, str]:
+    """The third-party initiated login parameters for ``member`` opening Staffroom.
+
+    ``tool`` is a registration made by URL (``lti_tool.demo.tools``); by default the
+    one ``flask demo`` seeds.
+    """
+    tool = tool or seeded(endpoints)
     return {
         "iss": endpoints.issuer,
         "login_hint": member.user_id,
-        "target_link_uri": endpoints.tool_launch_url,
-        "lti_message_hint": make_message_hint(member),
-        "client_id": CLIENT_ID,
-        "lti_deployment_id": DEPLOYMENT_ID,
+        "target_link_uri": tool.target_link_uri,
+        "lti_message_hint": make_message_hint(member, tool.client_id),
+        "client_id": tool.client_id,
+        "lti_deployment_id": tool.deployment_id,
     }
 
 
@@ -89,22 +98,24 @@ class AuthRequest:
     redirect_uri: str
     nonce: str
     state: str | None
+    tool: Tool | None = None
 
 
 def validate_auth_request(params: Mapping[str, str], endpoints: Endpoints) -> AuthRequest:
     """Check an OIDC auth request as a platform must; raise :class:`AuthRequestError`."""
     client_id = params.get("client_id", "")
-    if client_id != CLIENT_ID:
+    tool = find(client_id, endpoints) if client_id else None
+    if tool is None:
         raise AuthRequestError(
             "unauthorized_client",
             f"no tool is registered in the practice LMS with client_id '{client_id}'",
         )
     redirect_uri = params.get("redirect_uri", "")
-    if redirect_uri != endpoints.tool_launch_url:
+    if redirect_uri not in tool.redirect_uris:
         raise AuthRequestError(
             "invalid_request",
             f"the redirect_uri '{redirect_uri}' is not the tool's registered redirect URI "
-            f"({endpoints.tool_launch_url})",
+            f"({', '.join(tool.redirect_uris)})",
         )
     if "openid" not in params.get("scope", "").split():
         raise AuthRequestError("invalid_scope", "the scope must be 'openid'")
@@ -124,13 +135,14 @@ def validate_auth_request(params: Mapping[str, str], endpoints: Endpoints) -> Au
         raise AuthRequestError(
             "login_required", "the login_hint does not name anyone in the practice LMS"
         )
-    _check_message_hint(params.get("lti_message_hint", ""), member)
+    _check_message_hint(params.get("lti_message_hint", ""), member, tool)
     return AuthRequest(
-        member=member, redirect_uri=redirect_uri, nonce=nonce, state=params.get("state") or None
+        member=member, redirect_uri=redirect_uri, nonce=nonce, state=params.get("state") or None,
+        tool=tool,
     )
 
 
-def _check_message_hint(hint: str, member: Member) -> None:
+def _check_message_hint(hint: str, member: Member, tool: Tool) -> None:
     if not hint:
         raise AuthRequestError("invalid_request", "the request has no lti_message_hint")
     try:
@@ -152,6 +164,10 @@ def _check_message_hint(hint: str, member: Member) -> None:
         raise AuthRequestError(
             "invalid_request", "the lti_message_hint names a link that is not in this course"
         )
+    if data.get("t", CLIENT_ID) != tool.client_id:
+        raise AuthRequestError(
+            "invalid_request", "the lti_message_hint was issued for another tool registration"
+        )
 
 
 def id_token_claims(
@@ -161,10 +177,11 @@ def id_token_claims(
     issued = int(time.time()) if now is None else now
     member = auth.member
     course = roster.COURSE
+    tool = auth.tool or seeded(endpoints)
     return {
         "iss": endpoints.issuer,
-        "aud": CLIENT_ID,
-        "azp": CLIENT_ID,
+        "aud": tool.client_id,
+        "azp": tool.client_id,
         "sub": member.sub,
         "iat": issued,
         "exp": issued + ID_TOKEN_LIFETIME,
@@ -175,8 +192,8 @@ def id_token_claims(
         "email": member.email,
         CLAIM + "message_type": "LtiResourceLinkRequest",
         CLAIM + "version": "1.3.0",
-        CLAIM + "deployment_id": DEPLOYMENT_ID,
-        CLAIM + "target_link_uri": endpoints.tool_launch_url,
+        CLAIM + "deployment_id": tool.deployment_id,
+        CLAIM + "target_link_uri": tool.target_link_uri,
         CLAIM + "resource_link": {
             "id": roster.RESOURCE_LINK_ID,
             "title": roster.RESOURCE_LINK_TITLE,

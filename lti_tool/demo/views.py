@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode, urlsplit
 
-from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, url_for
 
 from lti_tool.demo import roster
 from lti_tool.demo.oidc import (
@@ -25,12 +25,13 @@ from lti_tool.demo.oidc import (
 )
 from lti_tool.demo.platform import PREFIX, current_endpoints, ensure_registered, public_jwks
 from lti_tool.demo.roster import Member
+from lti_tool.demo.tools import find as find_tool
 from lti_tool.extensions import csrf
 
 bp = Blueprint("demo", __name__, url_prefix=PREFIX)
 
 # Pages a person looks at: they live on the LMS's own site and keep the registration current.
-PAGES = frozenset({"demo.index", "demo.people", "demo.staffroom"})
+PAGES = frozenset({"demo.index", "demo.people", "demo.staffroom", "demo.register_tool"})
 
 
 @bp.before_request
@@ -128,7 +129,11 @@ def staffroom():
             nav="staffroom",
         )
     endpoints = current_endpoints()
-    src = endpoints.tool_login_url + "?" + urlencode(login_initiation(endpoints, member))
+    # A tool registered by URL (/demo/register-tool) is launched through its own registration.
+    tool = find_tool(request.args.get("tool"), endpoints)
+    if tool is None:
+        abort(404)
+    src = tool.login_url + "?" + urlencode(login_initiation(endpoints, member, tool))
     return _page("demo/staffroom.html", member=member, frame_src=src, nav="staffroom")
 
 
