@@ -29,11 +29,11 @@ from lti_tool.demo import roster, tools
 from lti_tool.demo.platform import PRODUCT_FAMILY, current_endpoints
 from lti_tool.demo.views import _page, bp
 from lti_tool.extensions import csrf
+from lti_tool.lti.tool_configuration import NRPS_SCOPE, TOOL_CONFIGURATION
 from lti_tool.version import __version__
 
-NRPS_SCOPE = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
-TOOL_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-tool-configuration"
-TOKEN_PREFIX = "demo-registration-token:"
+# The cache key of each registration token the practice LMS issued (used once).
+ISSUED = "demo-registration-token:"
 TOKEN_SECONDS = 3600
 
 
@@ -91,7 +91,7 @@ def registrations():
     """The registration endpoint: one registration per token (LTI-DR §3.5, §3.6)."""
     header = request.headers.get("Authorization", "")
     token = header[7:] if header.startswith("Bearer ") else ""
-    if not token or get_cache().pop(TOKEN_PREFIX + token) is None:
+    if not token or get_cache().pop(ISSUED + token) is None:
         return _error(401, "invalid_token",
                       "the registration token is missing, unknown, expired or used already")
     body = request.get_json(silent=True)
@@ -145,7 +145,7 @@ def register_tool():
                      "a registration link from Staffroom's admin page.")
         else:
             token = secrets.token_urlsafe(32)
-            get_cache().set(TOKEN_PREFIX + token, 1, TOKEN_SECONDS)
+            get_cache().set(ISSUED + token, 1, TOKEN_SECONDS)
             joiner = "&" if parts.query else "?"
             start_url = url + joiner + urlencode({
                 "openid_configuration": _configuration_url(), "registration_token": token,
