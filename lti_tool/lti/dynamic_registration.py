@@ -48,6 +48,11 @@ CANVAS_CLOUD_ISSUERS = frozenset({
 })
 CANVAS_CLOUD_DOMAIN = ".instructure.com"
 MAX_DOCUMENT_BYTES = 1_000_000
+# How the common LMSs name themselves (product_family_code), for the registration's name.
+PRODUCT_NAMES = {
+    "canvas": "Canvas", "moodle": "Moodle", "desire2learn": "Brightspace",
+    "blackboard": "Blackboard", "sakai": "Sakai", "schoology": "Schoology",
+}
 
 # HTTP statuses of the refusals: the request (400), who asks (403), a configuration
 # or answer that cannot be used (422), and the platform failing to answer (424).
@@ -166,7 +171,7 @@ def _platform_name(document: dict[str, Any], issuer: str, family: str | None) ->
     if isinstance(account, str) and account.strip():
         name = f"{account.strip()} (Canvas)"
     elif family:
-        name = f"{family.capitalize()} at {host}"
+        name = f"{PRODUCT_NAMES.get(family, family)} at {host}"
     else:
         name = host
     return name[: MAX_LENGTHS["name"]]
