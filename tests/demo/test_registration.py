@@ -5,8 +5,8 @@ from __future__ import annotations
 import html
 import re
 
-from lti_tool.demo.platform import public_jwks
 from lti_tool.courses.models import Course
+from lti_tool.demo.platform import public_jwks
 from lti_tool.extensions import db
 from lti_tool.lti.dynamic_registration import check_configuration, issuer_matches
 from lti_tool.lti.models import Deployment, Platform
