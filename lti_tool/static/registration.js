@@ -12,5 +12,10 @@
   if (button) {
     button.addEventListener("click", close);
   }
-  close();
+  // Once the page has loaded: the LMS removes the frame (or window) when it hears this.
+  if (document.readyState === "complete") {
+    close();
+  } else {
+    window.addEventListener("load", close);
+  }
 })();
