@@ -137,7 +137,10 @@ def register_tool():
     error = None
     start_url = None
     if url:
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+        except ValueError:  # an unclosed [IPv6] host
+            parts = urlsplit("")
         if parts.scheme not in ("http", "https") or not parts.netloc:
             error = "Enter the tool's registration URL, starting with https:// or http://."
         elif f"{parts.scheme}://{parts.netloc}" != endpoints.tool_origin:

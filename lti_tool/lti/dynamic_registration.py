@@ -106,7 +106,10 @@ class RegisteredClient:
 
 def url_problem(what: str, url: str, *, allow_loopback: bool) -> str | None:
     """Why ``url`` cannot be used as a platform's address, or None."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # an unclosed [IPv6] host
+        return f"{what} is not an absolute web address ('{url[:200]}')"
     if parts.scheme not in ("http", "https") or not parts.netloc or has_unsafe_characters(url):
         return f"{what} is not an absolute web address ('{url[:200]}')"
     problem = host_problem(parts)

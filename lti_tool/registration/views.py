@@ -108,7 +108,10 @@ def lms_may_frame(response: Response) -> Response:
     page of this blueprint keeps the tool's own policy.
     """
     if request.endpoint == "registration.register" and response.mimetype == "text/html":
-        origin = web_origin(g.get("lms_url") or request.args.get("openid_configuration"))
+        try:
+            origin = web_origin(g.get("lms_url") or request.args.get("openid_configuration"))
+        except ValueError:  # not a URL at all (an unclosed [IPv6] host): no origin
+            origin = None
         if origin and "[" not in origin:
             response.headers["Content-Security-Policy"] = "; ".join([
                 "default-src 'self'", "script-src 'self'", "style-src 'self'",

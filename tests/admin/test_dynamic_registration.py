@@ -259,6 +259,7 @@ def test_r1_an_invitation_made_on_the_setup_page_expires_after_the_configured_ho
         ("http://lms.school.example/openid-configuration", "must start with https://"),
         ("not a url", "is not an absolute web address"),
         ("ftp://lms.school.example/config", "is not an absolute web address"),
+        ("https://[::1/config", "is not an absolute web address"),
     ],
 )
 def test_r2_the_openid_configuration_url_must_be_https(admin, lms, config_url, reason):

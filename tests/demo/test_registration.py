@@ -64,6 +64,9 @@ def test_register_a_tool_by_url_frames_only_staffroom(client):
     assert resp.status_code == 400
     assert "only frames Staffroom" in html.unescape(resp.get_data(as_text=True))
     assert "lms-registration-frame" not in resp.get_data(as_text=True)
+    broken = client.get(f"{LMS}/demo/register-tool", query_string={"url": "http://[::1/x"})
+    assert broken.status_code == 400
+    assert "Enter the tool's registration URL" in html.unescape(broken.get_data(as_text=True))
 
 
 def test_r3_the_registration_endpoint_takes_each_token_once(client):
