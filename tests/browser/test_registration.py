@@ -18,7 +18,13 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.pages.admin import AdminPage
 from tests.browser.pages.lms import LmsPage
-from tests.browser.support import assert_accessible, require_chromium, screenshot
+from tests.browser.support import (
+    LAPTOP,
+    TABLET,
+    assert_accessible,
+    require_chromium,
+    screenshot,
+)
 
 require_chromium()
 pytestmark = pytest.mark.browser
@@ -74,6 +80,9 @@ def test_the_practice_lms_registers_staffroom_in_a_cross_site_frame(
     assert_accessible(lms_page, "the practice LMS's register-a-tool page")
     assert_accessible(tool_frame, "the registration page in the LMS frame")
     screenshot(lms_page, "registration-confirm-in-lms", "laptop")
+    lms_page.set_viewport_size(TABLET)
+    screenshot(lms_page, "registration-confirm-in-lms", "tablet")
+    lms_page.set_viewport_size(LAPTOP)
 
     frame.get_by_role("button", name="Register Staffroom").click()
     # The tool's close message makes the LMS close the frame and show its tools.
@@ -92,6 +101,11 @@ def test_the_practice_lms_registers_staffroom_in_a_cross_site_frame(
             "waits for a Staffroom administrator to activate it")
     screenshot(lms_page, "registration-pending-launch", "laptop")
 
+    admin.open("/")
+    assert_accessible(admin.page, "the platforms page with a pending registration")
+    admin.open("/setup/moodle")
+    assert_accessible(admin.page, "the Moodle set-up page")
+    screenshot(admin.page, "registration-moodle-setup", "laptop")
     activate(admin, client_id)
     assert_accessible(admin.page, "the platforms page after activation")
     screenshot(admin.page, "registration-activated", "laptop")
