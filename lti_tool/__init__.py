@@ -24,11 +24,13 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         security,
     )
     from lti_tool.admin import observation_templates  # noqa: F401 (its routes join admin_bp)
+    from lti_tool.admin import registration as _registration  # noqa: F401 (as above)
     from lti_tool.admin.views import bp as admin_bp
     from lti_tool.config import load_config
     from lti_tool.extensions import csrf, db, limiter, migrate
     from lti_tool.lti.views import bp as lti_bp
     from lti_tool.main import bp as main_bp
+    from lti_tool.registration.views import bp as registration_bp
 
     app = Flask(
         __name__,
@@ -61,9 +63,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(main_bp)
     app.register_blueprint(lti_bp)
+    app.register_blueprint(registration_bp)
     routes.init_app(app)
     app.register_blueprint(admin_bp)
     if app.config.get("DEMO_MODE"):
+        from lti_tool.demo import registration as _demo_registration  # noqa: F401 (routes)
         from lti_tool.demo.cli import demo_cli
         from lti_tool.demo.views import bp as demo_bp
 

@@ -77,6 +77,11 @@ def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
     if env == "production":
         if app.config.get("DEMO_MODE"):
             raise ConfigError("DEMO_MODE can never be enabled in production.")
+        if app.config.get("DYNAMIC_REGISTRATION_ALLOW_LOOPBACK_HTTP"):
+            raise ConfigError(
+                "DYNAMIC_REGISTRATION_ALLOW_LOOPBACK_HTTP can never be enabled in production: "
+                "an LMS registers Staffroom over https:// only."
+            )
         if not app.config["PUBLIC_BASE_URL"].startswith("https://"):
             raise ConfigError(
                 "PUBLIC_BASE_URL must be set to the tool's https:// address in production."

@@ -3,7 +3,7 @@
 from lti_tool.admin.models import AdminUser
 from lti_tool.courses.models import Course, CourseCopy, Membership, Person, PlacedLink
 from lti_tool.discussion.models import Comment, Mention
-from lti_tool.lti.models import Deployment, Platform, ToolKey
+from lti_tool.lti.models import Deployment, DynamicRegistration, Platform, ToolKey
 from lti_tool.observations.models import (
     Observation,
     ObservationNote,
@@ -19,6 +19,7 @@ from lti_tool.planning.models import (
     SpaceMember,
     SpaceTemplate,
 )
+from lti_tool.registration.models import RegistrationInvitation
 from lti_tool.search.models import SearchDocument
 from lti_tool.tasks.models import Task
 
@@ -29,6 +30,7 @@ __all__ = [
     "CourseCopy",
     "Deployment",
     "Draft",
+    "DynamicRegistration",
     "Membership",
     "Mention",
     "Observation",
@@ -40,6 +42,7 @@ __all__ = [
     "PlacedLink",
     "Plan",
     "PlanRevision",
+    "RegistrationInvitation",
     "Platform",
     "SearchDocument",
     "Space",

@@ -38,11 +38,13 @@ from lti_tool.admin.forms import (
     PlatformForm,
 )
 from lti_tool.courses.services import platform_usage
+from lti_tool.db import utcnow
 from lti_tool.extensions import db, limiter
 from lti_tool.lti import keys, registrations
 from lti_tool.lti.launch import external_url
 from lti_tool.lti.models import Deployment, Platform, ToolKey
 from lti_tool.lti.registrations import RegistrationError
+from lti_tool.registration import invitations
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -317,15 +319,33 @@ def deployment_remove(platform_id: int, deployment_pk: int):
 # --------------------------------------------------------------------------- setup
 
 
-@bp.get("/setup")
-def setup():
-    """The values an LMS administrator pastes into Canvas or Moodle."""
-    urls = {
+def setup_urls() -> dict[str, str]:
+    """The tool's addresses an LMS administrator pastes into Canvas or Moodle."""
+    return {
         "login": external_url("lti.login"),
         "launch": external_url("lti.launch"),
         "jwks": external_url("lti.jwks"),
+        "register": external_url("registration.register"),
+        "canvas_json": external_url("registration.canvas_json"),
     }
-    return render_template("admin/setup.html", urls=urls)
+
+
+@bp.get("/setup")
+def setup():
+    """The values an LMS administrator pastes into Canvas or Moodle, and the registration URL."""
+    return render_setup()
+
+
+def render_setup(new_link: str | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+    return render_template(
+        "admin/setup.html",
+        urls=setup_urls(),
+        new_link=new_link,
+        invitations=invitations.recent(),
+        invitation_hours=current_app.config["REGISTRATION_INVITATION_HOURS"],
+        now=utcnow(),
+        confirm=ConfirmForm(),
+    ), status
 
 
 # --------------------------------------------------------------------------- keys

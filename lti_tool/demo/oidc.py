@@ -35,13 +35,13 @@ from lti_tool.demo import nrps, placed, roster
 from lti_tool.demo.placed import PlacedItem
 from lti_tool.demo.platform import (
     CLIENT_ID,
-    DEPLOYMENT_ID,
     PLATFORM_NAME,
     PRODUCT_FAMILY,
     Endpoints,
     signing_key,
 )
 from lti_tool.demo.roster import CourseInfo, Member
+from lti_tool.demo.tools import Tool, find, seeded
 from lti_tool.version import __version__
 
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
@@ -67,29 +67,37 @@ def _serializer() -> URLSafeTimedSerializer:
 
 
 def make_message_hint(member: Member, course: CourseInfo = roster.COURSE,
-                      link: PlacedItem | None = None, deep_linking: bool = False) -> str:
+                      link: PlacedItem | None = None, deep_linking: bool = False,
+                      client_id: str = CLIENT_ID) -> str:
     """The signed ``lti_message_hint``: who is launching, from which link of which course
-    (or asking to add content: a deep linking request)."""
+    (or asking to add content: a deep linking request), through which tool registration."""
     hint: dict[str, Any] = {"u": member.user_id, "c": course.context_id,
-                            "rl": link.id if link else course.resource_link_id}
+                            "rl": link.id if link else course.resource_link_id,
+                            "t": client_id}
     if deep_linking:
         hint["dl"] = True
     return _serializer().dumps(hint)
 
 
 def login_initiation(endpoints: Endpoints, member: Member, course: CourseInfo = roster.COURSE,
-                     link: PlacedItem | None = None, deep_linking: bool = False
-                     ) -> dict[str, str]:
+                     link: PlacedItem | None = None, deep_linking: bool = False,
+                     tool: Tool | None = None) -> dict[str, str]:
     """The third-party initiated login parameters for ``member`` opening Staffroom in
     ``course`` (the course navigation's link, a placed ``link``, or "Add Staffroom
-    content")."""
+    content").
+
+    ``tool`` is a registration made by URL (``lti_tool.demo.tools``); by default the
+    one ``flask demo`` seeds.
+    """
+    tool = tool or seeded(endpoints)
     return {
         "iss": endpoints.issuer,
         "login_hint": member.user_id,
-        "target_link_uri": link.url if link else endpoints.tool_launch_url,
-        "lti_message_hint": make_message_hint(member, course, link, deep_linking),
-        "client_id": CLIENT_ID,
-        "lti_deployment_id": DEPLOYMENT_ID,
+        "target_link_uri": link.url if link else tool.target_link_uri,
+        "lti_message_hint": make_message_hint(member, course, link, deep_linking,
+                                              tool.client_id),
+        "client_id": tool.client_id,
+        "lti_deployment_id": tool.deployment_id,
     }
 
 
@@ -104,22 +112,24 @@ class AuthRequest:
     state: str | None
     link: PlacedItem | None = None
     deep_linking: bool = False
+    tool: Tool | None = None
 
 
 def validate_auth_request(params: Mapping[str, str], endpoints: Endpoints) -> AuthRequest:
     """Check an OIDC auth request as a platform must; raise :class:`AuthRequestError`."""
     client_id = params.get("client_id", "")
-    if client_id != CLIENT_ID:
+    tool = find(client_id, endpoints) if client_id else None
+    if tool is None:
         raise AuthRequestError(
             "unauthorized_client",
             f"no tool is registered in the practice LMS with client_id '{client_id}'",
         )
     redirect_uri = params.get("redirect_uri", "")
-    if redirect_uri != endpoints.tool_launch_url:
+    if redirect_uri not in tool.redirect_uris:
         raise AuthRequestError(
             "invalid_request",
             f"the redirect_uri '{redirect_uri}' is not the tool's registered redirect URI "
-            f"({endpoints.tool_launch_url})",
+            f"({', '.join(tool.redirect_uris)})",
         )
     if "openid" not in params.get("scope", "").split():
         raise AuthRequestError("invalid_scope", "the scope must be 'openid'")
@@ -140,19 +150,20 @@ def validate_auth_request(params: Mapping[str, str], endpoints: Endpoints) -> Au
             "login_required", "the login_hint does not name anyone in the practice LMS"
         )
     course, link, deep_linking = _check_message_hint(
-        params.get("lti_message_hint", ""), member)
+        params.get("lti_message_hint", ""), member, tool)
     if deep_linking and not member.is_staff:
         raise AuthRequestError("invalid_request", "only teachers may add content to the course")
     return AuthRequest(
         member=member, course=course, redirect_uri=redirect_uri, nonce=nonce,
-        state=params.get("state") or None, link=link, deep_linking=deep_linking,
+        state=params.get("state") or None, link=link, deep_linking=deep_linking, tool=tool,
     )
 
 
-def _check_message_hint(hint: str, member: Member
+def _check_message_hint(hint: str, member: Member, tool: Tool
                         ) -> tuple[CourseInfo, PlacedItem | None, bool]:
     """The course, placed link (None: the course navigation's) and whether it asks to add
-    content, of a genuine hint for ``member``, who is enrolled in the course now."""
+    content, of a genuine hint for ``member``, who is enrolled in the course now, issued for
+    ``tool``."""
     if not hint:
         raise AuthRequestError("invalid_request", "the request has no lti_message_hint")
     try:
@@ -175,6 +186,10 @@ def _check_message_hint(hint: str, member: Member
     if course is None or (data.get("rl") != course.resource_link_id and link is None):
         raise AuthRequestError(
             "invalid_request", "the lti_message_hint names a link that is not in this course"
+        )
+    if data.get("t", CLIENT_ID) != tool.client_id:
+        raise AuthRequestError(
+            "invalid_request", "the lti_message_hint was issued for another tool registration"
         )
     if not nrps.is_enrolled(member, course):
         raise AuthRequestError(
@@ -205,10 +220,11 @@ def id_token_claims(
 def _claims(auth: AuthRequest, endpoints: Endpoints, issued: int) -> dict[str, Any]:
     member = auth.member
     course = auth.course
+    tool = auth.tool or seeded(endpoints)
     return {
         "iss": endpoints.issuer,
-        "aud": CLIENT_ID,
-        "azp": CLIENT_ID,
+        "aud": tool.client_id,
+        "azp": tool.client_id,
         "sub": member.sub,
         "iat": issued,
         "exp": issued + ID_TOKEN_LIFETIME,
@@ -219,8 +235,8 @@ def _claims(auth: AuthRequest, endpoints: Endpoints, issued: int) -> dict[str, A
         "email": member.email,
         CLAIM + "message_type": "LtiResourceLinkRequest",
         CLAIM + "version": "1.3.0",
-        CLAIM + "deployment_id": DEPLOYMENT_ID,
-        CLAIM + "target_link_uri": endpoints.tool_launch_url,
+        CLAIM + "deployment_id": tool.deployment_id,
+        CLAIM + "target_link_uri": tool.target_link_uri,
         CLAIM + "resource_link": {
             "id": course.resource_link_id,
             "title": roster.RESOURCE_LINK_TITLE,

@@ -38,13 +38,15 @@ from lti_tool.demo.oidc import (
 )
 from lti_tool.demo.platform import PREFIX, current_endpoints, ensure_registered, public_jwks
 from lti_tool.demo.roster import CourseInfo, Member
+from lti_tool.demo.tools import find as find_tool
 from lti_tool.extensions import csrf
 from lti_tool.lti.nrps import MEMBERSHIP_CONTAINER
 
 bp = Blueprint("demo", __name__, url_prefix=PREFIX)
 
 # Pages a person looks at: they live on the LMS's own site and keep the registration current.
-PAGES = frozenset({"demo.index", "demo.people", "demo.staffroom", "demo.change_enrolment"})
+PAGES = frozenset({"demo.index", "demo.people", "demo.staffroom", "demo.change_enrolment",
+                   "demo.register_tool"})
 
 
 @bp.before_request
@@ -197,8 +199,12 @@ def staffroom():
     if adding and not member.is_staff:
         return _page("demo/no_link.html", status=403, nav="home", learner=member)
     endpoints = current_endpoints()
-    params = login_initiation(endpoints, member, course, link, deep_linking=adding)
-    src = endpoints.tool_login_url + "?" + urlencode(params)
+    # A tool registered by URL (/demo/register-tool) is launched through its own registration.
+    tool = find_tool(request.args.get("tool"), endpoints)
+    if tool is None:
+        abort(404)
+    params = login_initiation(endpoints, member, course, link, deep_linking=adding, tool=tool)
+    src = tool.login_url + "?" + urlencode(params)
     return _page("demo/staffroom.html", member=member, frame_src=src, nav="staffroom",
                  link=link, adding=adding)
 

@@ -62,6 +62,7 @@ from lti_tool.lti.models import Platform
 from lti_tool.lti.tool_conf import (
     DatabaseToolConf,
     RegisteredPlatform,
+    awaiting_activation,
     count_active_registrations,
     find_registration,
     load_registration,
@@ -218,6 +219,18 @@ class StaffroomOIDCLogin(FlaskOIDCLogin):
                 + ": set the LMS to send client_id (LTI 1.3 login initiation), or add the "
                 "deployment id to the right registration on the admin page",
                 iss=iss,
+            )
+        if platform is None and awaiting_activation(iss, client_id):
+            raise LoginError(
+                "L3",
+                f"the LMS registered Staffroom (issuer '{iss}'"
+                + (f", client_id '{client_id}'" if client_id else "")
+                + ") by dynamic registration, and the registration waits for a Staffroom "
+                "administrator to activate it: ask them to press Activate on the Platforms "
+                "page of Staffroom's admin area",
+                status=403,
+                iss=iss,
+                client_id=client_id or "",
             )
         if platform is None:
             what = f"issuer '{iss}'" + (f" with client_id '{client_id}'" if client_id else "")

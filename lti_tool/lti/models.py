@@ -45,6 +45,10 @@ class Platform(db.Model):
     deployments: Mapped[list[Deployment]] = relationship(
         back_populates="platform", cascade="all, delete-orphan", order_by="Deployment.id"
     )
+    # Set when the platform registered the tool itself (LTI Dynamic Registration).
+    dynamic_registration: Mapped[DynamicRegistration | None] = relationship(
+        back_populates="platform", cascade="all, delete-orphan", passive_deletes=True
+    )
 
     def __repr__(self) -> str:
         return f"<Platform {self.id} {self.issuer} {self.client_id}>"
@@ -54,6 +58,11 @@ class Platform(db.Model):
         if self.name == default_platform_name(self.issuer, self.client_id):
             return f"{self.issuer} (client_id {self.client_id})"
         return f"{self.name} ({self.issuer}, client_id {self.client_id})"
+
+    @property
+    def pending(self) -> bool:
+        """Registered by the platform itself and not yet activated by a tool administrator."""
+        return self.dynamic_registration is not None and self.dynamic_registration.pending
 
     def origins(self) -> set[str]:
         """Every origin this platform is known to frame the tool from."""
@@ -82,6 +91,40 @@ class Deployment(db.Model):
 
     def __repr__(self) -> str:
         return f"<Deployment {self.deployment_id} of platform {self.platform_id}>"
+
+
+class DynamicRegistration(db.Model):
+    """How a platform registered the tool by LTI Dynamic Registration, and who activated it.
+
+    The platform row it belongs to stays inactive (``Platform.active`` false: every login
+    is refused, L3) until a tool administrator activates it, or is active at once when
+    the issuer is on the configured allow-list.
+    """
+
+    __tablename__ = "dynamic_registration"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("platform.id", ondelete="CASCADE"), unique=True
+    )
+    openid_configuration_url: Mapped[str] = mapped_column(sa.String(1024))
+    # The platform's OpenID configuration as read, and its answer to the registration.
+    platform_configuration: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    registration_response: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    # Who started it, in words: "administrator alice" or "invitation 3 (from alice)".
+    started_by: Mapped[str] = mapped_column(sa.String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    activated_at: Mapped[datetime | None] = mapped_column()
+    activated_by: Mapped[str | None] = mapped_column(sa.String(200))
+
+    platform: Mapped[Platform] = relationship(back_populates="dynamic_registration")
+
+    @property
+    def pending(self) -> bool:
+        return self.activated_at is None
+
+    def __repr__(self) -> str:
+        return f"<DynamicRegistration of platform {self.platform_id}>"
 
 
 class ToolKey(db.Model):

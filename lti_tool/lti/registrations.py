@@ -22,12 +22,14 @@ import sqlalchemy as sa
 from joserfc.errors import JoseError
 from joserfc.jwk import RSAKey
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
+from lti_tool.db import utcnow
 from lti_tool.extensions import db
 from lti_tool.lti.errors import ServiceError
 from lti_tool.lti.frames import invalidate_frame_ancestors
 from lti_tool.lti.keysets import KeySetFetchError, fetch_key_set
-from lti_tool.lti.models import Deployment, Platform, default_platform_name
+from lti_tool.lti.models import Deployment, DynamicRegistration, Platform, default_platform_name
 from lti_tool.lti.urls import has_unsafe_characters, host_problem
 
 # Column sizes of the platform and deployment tables (lti_tool/lti/models.py).
@@ -121,7 +123,9 @@ class ImportReport:
 
 def list_platforms() -> list[Platform]:
     return list(db.session.scalars(
-        db.select(Platform).order_by(sa.func.lower(Platform.name), Platform.id)
+        db.select(Platform)
+        .options(selectinload(Platform.deployments), selectinload(Platform.dynamic_registration))
+        .order_by(sa.func.lower(Platform.name), Platform.id)
     ))
 
 
@@ -143,7 +147,7 @@ def _clean(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
     if host.lower() in LOOPBACK_HOSTS:
         return True
     try:
@@ -166,7 +170,7 @@ def _url_problem(name: str, url: str, example: str = "https://lms.example.edu/â€
     problem = host_problem(parts)
     if problem:
         return f"{subject} {problem}: write it as {example}"
-    if parts.scheme != "https" and not _is_loopback(parts.hostname or ""):
+    if parts.scheme != "https" and not is_loopback(parts.hostname or ""):
         return (
             f"{subject} must start with https:// (plain http:// is only allowed for "
             "127.0.0.1, localhost or ::1, in development)"
@@ -414,6 +418,68 @@ def delete_platform(platform: Platform) -> None:
     db.session.commit()
     db.session.expunge_all()
     invalidate_frame_ancestors()
+
+
+@dataclass(frozen=True)
+class DynamicRegistrationData:
+    """What a platform told the tool when it registered it (LTI Dynamic Registration)."""
+
+    platform: PlatformData
+    deployment_id: str | None
+    product_family: str | None
+    openid_configuration_url: str
+    platform_configuration: dict[str, Any]
+    registration_response: dict[str, Any]
+    started_by: str
+
+
+def add_dynamic_registration(data: DynamicRegistrationData, *, activate: bool) -> Platform:
+    """Stage the registration a platform made, pending activation unless ``activate``.
+
+    It is checked as an administrator's registration would be (the platform's key set
+    is not fetched: the platform was reached a moment ago). It is added to the session
+    and flushed, not committed: the caller commits it together with whatever else
+    belongs to the same step (the invitation it used), with :func:`commit_registration`.
+
+    :raise RegistrationError: with every problem found, nothing stored.
+    """
+    values = _validate(data.platform, existing=None, check_key_set=False)
+    ids, problems = _clean_deployment_ids([data.deployment_id] if data.deployment_id else [])
+    if problems:
+        raise RegistrationError({"deployment_id": problems})
+    platform = Platform(**values, product_family=data.product_family, active=activate)
+    platform.deployments = [Deployment(deployment_id=d) for d in ids]
+    platform.dynamic_registration = DynamicRegistration(
+        openid_configuration_url=data.openid_configuration_url,
+        platform_configuration=data.platform_configuration,
+        registration_response=data.registration_response,
+        started_by=data.started_by[:200],
+        activated_at=utcnow() if activate else None,
+        activated_by="the allow-list of trusted issuers" if activate else None,
+    )
+    db.session.add(platform)
+    try:
+        db.session.flush()
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise RegistrationError(
+            {"client_id": [_duplicate_message(values["client_id"], values["issuer"])]}
+        ) from exc
+    return platform
+
+
+def commit_registration(platform: Platform) -> None:
+    """Commit a registration staged by :func:`add_dynamic_registration`."""
+    _commit("client_id", _duplicate_message(platform.client_id, platform.issuer))
+
+
+def activate(platform: Platform, by: str) -> Platform:
+    """A tool administrator activates a registration the platform made: it may launch now."""
+    record = platform.dynamic_registration
+    if record is not None and record.activated_at is None:
+        record.activated_at = utcnow()
+        record.activated_by = by[:200]
+    return set_active(platform, True)
 
 
 def add_deployment(platform: Platform, deployment_id: str, name: str | None = None) -> Deployment:

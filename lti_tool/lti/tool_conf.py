@@ -18,7 +18,7 @@ from pylti1p3.tool_config import ToolConfAbstract
 
 from lti_tool.extensions import db
 from lti_tool.lti import keys
-from lti_tool.lti.models import Deployment, Platform
+from lti_tool.lti.models import Deployment, DynamicRegistration, Platform
 
 # The lookups of every login and launch, built once with bound parameters: a reused
 # statement keeps its SQLAlchemy cache key, so no statement is constructed per request.
@@ -133,6 +133,26 @@ def count_active_registrations(issuer: str) -> int:
             Platform.issuer == issuer, Platform.active.is_(True)
         )
     ) or 0
+
+
+def awaiting_activation(issuer: str, client_id: str | None) -> bool:
+    """Whether a registration made by the platform itself waits for an administrator.
+
+    Asked only for a login that found no active registration, to say why it was refused.
+    """
+    query = (
+        sa.select(sa.func.count())
+        .select_from(Platform)
+        .join(DynamicRegistration, DynamicRegistration.platform_id == Platform.id)
+        .where(
+            Platform.issuer == issuer,
+            Platform.active.is_(False),
+            DynamicRegistration.activated_at.is_(None),
+        )
+    )
+    if client_id:
+        query = query.where(Platform.client_id == client_id)
+    return bool(db.session.scalar(query))
 
 
 def find_platform(issuer: str, client_id: str | None) -> RegisteredPlatform | None:

@@ -12,8 +12,8 @@ from lti_tool.lti import keys
 from lti_tool.lti.models import Platform
 from tests.admin.conftest import PASSWORD, AdminBrowser, page_text
 
-# Every admin URL but the login form; {platform}, {deployment}, {kid} and {template} are
-# filled in.
+# Every admin URL but the login form; {platform}, {deployment}, {kid}, {template} and
+# {invitation} are filled in.
 PROTECTED = [
     ("GET", "/admin/"),
     ("GET", "/admin/platforms/new"),
@@ -28,6 +28,10 @@ PROTECTED = [
     ("POST", "/admin/platforms/{platform}/deployments"),
     ("POST", "/admin/platforms/{platform}/deployments/{deployment}/remove"),
     ("GET", "/admin/setup"),
+    ("GET", "/admin/setup/moodle"),
+    ("POST", "/admin/setup/invitations"),
+    ("POST", "/admin/setup/invitations/{invitation}/withdraw"),
+    ("POST", "/admin/platforms/{platform}/activate"),
     ("GET", "/admin/keys"),
     ("POST", "/admin/keys/generate"),
     ("POST", "/admin/keys/{kid}/retire"),
@@ -51,7 +55,8 @@ def test_the_list_of_protected_urls_covers_every_admin_route(app):
     listed = {
         (method, url.replace("{platform}", "<int:platform_id>")
          .replace("{deployment}", "<int:deployment_pk>").replace("{kid}", "<kid>")
-         .replace("{template}", "<int:template_id>"))
+         .replace("{template}", "<int:template_id>")
+         .replace("{invitation}", "<int:invitation_id>"))
         for method, url in PROTECTED
     }
     assert rules == listed
@@ -62,7 +67,7 @@ def test_every_admin_page_requires_login(app, browser, platform, method, url):
     stored = db.session.scalars(db.select(Platform)).one()
     kid = keys.signing_key().kid
     url = url.format(platform=stored.id, deployment=stored.deployments[0].id, kid=kid,
-                     template=1)
+                     template=1, invitation=1)
     count_keys = len(keys.active_keys())
 
     if method == "GET":

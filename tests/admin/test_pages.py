@@ -44,6 +44,8 @@ def test_setup_page_shows_the_exact_urls_with_a_copy_button_each(admin):
         "Copy public keyset URL": JWKS,
         "Copy initiate login URL": LOGIN,
         "Copy redirection URIs": LAUNCH,
+        "Copy registration URL": LAUNCH.replace("/lti/launch", "/lti/register"),
+        "Copy Canvas configuration URL": LAUNCH.replace("/lti/launch", "/lti/canvas.json"),
     }
     # Canvas's and Moodle's own field names and choices, in the order the LMS shows them.
     for words in ("Admin → Developer Keys", "LTI Key", "Redirect URIs", "Target Link URI",

@@ -110,4 +110,5 @@ def test_a_link_is_placed_in_the_course_it_was_added_from(client):
         f"{LMS}/demo/staffroom?as={both.user_id}&link={link.id}&course={second.context_id}")
     launched = _through_login(client, iframe_src(frame.get_data(as_text=True)))
     assert launched.status_code == 200
-    assert re.search(r'href="/courses/\d+/spaces/\d+/" data-follow', launched.get_data(as_text=True))
+    text = launched.get_data(as_text=True)
+    assert re.search(r'href="/courses/\d+/spaces/\d+/" data-follow', text)
