@@ -4,6 +4,7 @@ from lti_tool.admin.models import AdminUser
 from lti_tool.courses.models import Course, Membership, Person
 from lti_tool.discussion.models import Comment, Mention
 from lti_tool.lti.models import Deployment, Platform, ToolKey
+from lti_tool.notes.models import LearnerNote, LearnerNoteVersion, NoteAudit
 from lti_tool.observations.models import (
     Observation,
     ObservationNote,
@@ -28,8 +29,11 @@ __all__ = [
     "Course",
     "Deployment",
     "Draft",
+    "LearnerNote",
+    "LearnerNoteVersion",
     "Membership",
     "Mention",
+    "NoteAudit",
     "Observation",
     "ObservationNote",
     "ObservationRating",
