@@ -70,9 +70,18 @@ def record(actor: Actor, action: Action, *, platform_id: int | None, learner_id:
 
 
 def note_read(actor: Actor, notes: Iterable[LearnerNote], detail: str = "") -> None:
-    """The person of the request is shown these notes' text: audit it, and commit now."""
+    """The person of the request is shown these notes' text: audit it, and commit now.
+
+    The objects the page is about to show stay loaded (a commit would otherwise expire
+    them, and the page would read each one again).
+    """
     record_notes(actor, Action.READ, notes, detail)
-    db.session.commit()
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
 
 
 @dataclass(frozen=True)
