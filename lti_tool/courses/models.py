@@ -58,6 +58,14 @@ class Course(db.Model):
     title: Mapped[str | None] = mapped_column(sa.String(512))
     # Names and Role Provisioning Service endpoint for this course, when the platform offers it.
     nrps_url: Mapped[str | None] = mapped_column(sa.String(1024))
+    # The roster sync (courses/roster.py): the last good sync, the last attempt (good or
+    # not), how many members the last good sync found, the last attempt's error (cleared by
+    # a success), and the platform's rel="differences" link to ask next time.
+    roster_synced_at: Mapped[datetime | None] = mapped_column()
+    roster_attempted_at: Mapped[datetime | None] = mapped_column()
+    roster_member_count: Mapped[int | None] = mapped_column()
+    roster_error: Mapped[str | None] = mapped_column(sa.String(1000))
+    roster_differences_url: Mapped[str | None] = mapped_column(sa.String(1024))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

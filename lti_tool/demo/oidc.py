@@ -25,12 +25,13 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from joserfc import jwt
 
-from lti_tool.demo import roster
+from lti_tool.demo import nrps, roster
 from lti_tool.demo.platform import (
     CLIENT_ID,
     DEPLOYMENT_ID,
@@ -39,10 +40,11 @@ from lti_tool.demo.platform import (
     Endpoints,
     signing_key,
 )
-from lti_tool.demo.roster import Member
+from lti_tool.demo.roster import CourseInfo, Member
 from lti_tool.version import __version__
 
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
+NRPS_CLAIM = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
 HINT_SALT = "staffroom.practice-lms.lti-message-hint"
 # A launch page left open this long must be reloaded before Staffroom opens again.
 HINT_MAX_AGE = 3600
@@ -62,20 +64,22 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=HINT_SALT)
 
 
-def make_message_hint(member: Member) -> str:
+def make_message_hint(member: Member, course: CourseInfo = roster.COURSE) -> str:
     """The signed ``lti_message_hint``: who is launching, from which link of which course."""
     return _serializer().dumps(
-        {"u": member.user_id, "rl": roster.RESOURCE_LINK_ID, "c": roster.COURSE.context_id}
+        {"u": member.user_id, "rl": course.resource_link_id, "c": course.context_id}
     )
 
 
-def login_initiation(endpoints: Endpoints, member: Member) -> dict[str, str]:
+def login_initiation(
+    endpoints: Endpoints, member: Member, course: CourseInfo = roster.COURSE
+) -> dict[str, str]:
     """The third-party initiated login parameters for ``member`` opening Staffroom."""
     return {
         "iss": endpoints.issuer,
         "login_hint": member.user_id,
         "target_link_uri": endpoints.tool_launch_url,
-        "lti_message_hint": make_message_hint(member),
+        "lti_message_hint": make_message_hint(member, course),
         "client_id": CLIENT_ID,
         "lti_deployment_id": DEPLOYMENT_ID,
     }
@@ -86,6 +90,7 @@ class AuthRequest:
     """A checked auth request: everything the id_token and the response form need."""
 
     member: Member
+    course: CourseInfo
     redirect_uri: str
     nonce: str
     state: str | None
@@ -124,13 +129,15 @@ def validate_auth_request(params: Mapping[str, str], endpoints: Endpoints) -> Au
         raise AuthRequestError(
             "login_required", "the login_hint does not name anyone in the practice LMS"
         )
-    _check_message_hint(params.get("lti_message_hint", ""), member)
+    course = _check_message_hint(params.get("lti_message_hint", ""), member)
     return AuthRequest(
-        member=member, redirect_uri=redirect_uri, nonce=nonce, state=params.get("state") or None
+        member=member, course=course, redirect_uri=redirect_uri, nonce=nonce,
+        state=params.get("state") or None,
     )
 
 
-def _check_message_hint(hint: str, member: Member) -> None:
+def _check_message_hint(hint: str, member: Member) -> CourseInfo:
+    """The course of a genuine hint for ``member``, who is enrolled in it now."""
     if not hint:
         raise AuthRequestError("invalid_request", "the request has no lti_message_hint")
     try:
@@ -148,10 +155,16 @@ def _check_message_hint(hint: str, member: Member) -> None:
         raise AuthRequestError(
             "invalid_request", "the lti_message_hint was issued for someone else's launch"
         )
-    if data.get("rl") != roster.RESOURCE_LINK_ID or data.get("c") != roster.COURSE.context_id:
+    course = roster.find_course(data.get("c"))
+    if course is None or data.get("rl") != course.resource_link_id:
         raise AuthRequestError(
             "invalid_request", "the lti_message_hint names a link that is not in this course"
         )
+    if not nrps.is_enrolled(member, course):
+        raise AuthRequestError(
+            "login_required", f"{member.name} is not enrolled in {course.title}"
+        )
+    return course
 
 
 def id_token_claims(
@@ -160,7 +173,7 @@ def id_token_claims(
     """A complete ``LtiResourceLinkRequest`` for the member in ``auth``."""
     issued = int(time.time()) if now is None else now
     member = auth.member
-    course = roster.COURSE
+    course = auth.course
     return {
         "iss": endpoints.issuer,
         "aud": CLIENT_ID,
@@ -178,7 +191,7 @@ def id_token_claims(
         CLAIM + "deployment_id": DEPLOYMENT_ID,
         CLAIM + "target_link_uri": endpoints.tool_launch_url,
         CLAIM + "resource_link": {
-            "id": roster.RESOURCE_LINK_ID,
+            "id": course.resource_link_id,
             "title": roster.RESOURCE_LINK_TITLE,
         },
         CLAIM + "roles": member.roles,
@@ -190,7 +203,9 @@ def id_token_claims(
         },
         CLAIM + "launch_presentation": {
             "document_target": "iframe",
-            "return_url": endpoints.course_url + "?as=" + member.user_id,
+            "return_url": endpoints.course_url + "?" + urlencode(
+                roster.page_query(member, course)
+            ),
             "locale": "en-GB",
         },
         CLAIM + "tool_platform": {
@@ -200,6 +215,10 @@ def id_token_claims(
             "guid": endpoints.issuer,
         },
         CLAIM + "custom": {},
+        NRPS_CLAIM: {
+            "context_memberships_url": nrps.memberships_url(endpoints, course),
+            "service_versions": ["2.0"],
+        },
     }
 
 

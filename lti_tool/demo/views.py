@@ -3,19 +3,32 @@
 Pages: the course home (``/demo/``), its people (``/demo/people``) and the
 Staffroom item of the course navigation (``/demo/staffroom?as=<user id>``),
 which frames the tool. Platform endpoints: ``/demo/auth`` (OIDC),
-``/demo/token`` and ``/demo/jwks.json``.
+``/demo/token`` (client credentials), ``/demo/jwks.json`` and the courses'
+rosters (``/demo/nrps/<context id>/memberships``, Names and Role Provisioning).
 
 There is no sign-in: a visitor chooses whom to be, and the ``as`` parameter
-carries that choice from page to page.
+carries that choice from page to page; ``course`` chooses the second course
+(the first is the default).
 """
 
 from __future__ import annotations
 
 from urllib.parse import urlencode, urlsplit
 
-from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_wtf import FlaskForm
 
-from lti_tool.demo import roster
+from lti_tool.demo import nrps, roster
 from lti_tool.demo.oidc import (
     AuthRequestError,
     id_token_claims,
@@ -24,13 +37,14 @@ from lti_tool.demo.oidc import (
     validate_auth_request,
 )
 from lti_tool.demo.platform import PREFIX, current_endpoints, ensure_registered, public_jwks
-from lti_tool.demo.roster import Member
+from lti_tool.demo.roster import CourseInfo, Member
 from lti_tool.extensions import csrf
+from lti_tool.lti.nrps import MEMBERSHIP_CONTAINER
 
 bp = Blueprint("demo", __name__, url_prefix=PREFIX)
 
 # Pages a person looks at: they live on the LMS's own site and keep the registration current.
-PAGES = frozenset({"demo.index", "demo.people", "demo.staffroom"})
+PAGES = frozenset({"demo.index", "demo.people", "demo.staffroom", "demo.change_enrolment"})
 
 
 @bp.before_request
@@ -81,19 +95,35 @@ def _viewer() -> Member | None:
     return roster.find_member(request.args.get("as"))
 
 
+def _course() -> CourseInfo:
+    """The course the visitor is in (``?course=``; the first course when not named)."""
+    chosen = request.args.get("course")
+    course = roster.find_course(chosen) if chosen else roster.COURSE
+    if course is None:
+        abort(404, description=f"The practice LMS has no course '{chosen}'.")
+    return course
+
+
 def _page(template: str, status: int = 200, **context):  # type: ignore[no-untyped-def]
     viewer = _viewer()
+    course = _course()
 
-    def lms_url(endpoint: str) -> str:
-        """A link to another LMS page that keeps the chosen person."""
-        return url_for(endpoint, **({"as": viewer.user_id} if viewer else {}))
+    def lms_url(endpoint: str, in_course: CourseInfo = course, **extra: str) -> str:
+        """A link to another LMS page that keeps the chosen person (and course)."""
+        return url_for(endpoint, **roster.page_query(viewer, in_course), **extra)
+
+    def launch_url(member: Member) -> str:
+        """The Staffroom item of this course, opened as ``member``."""
+        return url_for("demo.staffroom", **roster.page_query(member, course))
 
     return (
         render_template(
             template,
-            course=roster.COURSE,
+            course=course,
+            courses=roster.COURSES,
             viewer=viewer,
             lms_url=lms_url,
+            launch_url=launch_url,
             Role=roster.Role,
             **context,
         ),
@@ -101,34 +131,62 @@ def _page(template: str, status: int = 200, **context):  # type: ignore[no-untyp
     )
 
 
+def _featured(course: CourseInfo) -> list[Member]:
+    return [m for m in roster.featured(course) if nrps.is_enrolled(m, course)]
+
+
 @bp.get("/")
 def index():
     """The course home page: what this is, and whom to open Staffroom as."""
-    return _page("demo/course.html", featured=roster.featured(), nav="home")
+    return _page("demo/course.html", featured=_featured(_course()), nav="home")
 
 
 @bp.get("/people")
 def people():
-    """Everyone enrolled, each with a button to open Staffroom as them."""
-    groups = [(role, roster.members(role)) for role in roster.Role]
-    return _page("demo/people.html", groups=groups, nav="people")
+    """Everyone enrolled, each with a button to open Staffroom as them (or to remove them)."""
+    course = _course()
+    enrolments = nrps.enrolments(course)
+    groups = [
+        (role, [e for e in enrolments if e.member.role is role]) for role in roster.Role
+    ]
+    return _page("demo/people.html", groups=groups, nav="people", form=FlaskForm())
+
+
+@bp.post("/people/enrolment")
+def change_enrolment():
+    """Remove someone from the course, or enrol them again (what a registrar does in an LMS)."""
+    course = _course()
+    member = roster.find_member(request.form.get("member"))
+    if not FlaskForm().validate_on_submit() or member is None or not member.enrolled_in(course):
+        abort(400, description="Choose someone enrolled in this course, from the People page.")
+    active = request.form.get("enrol") == "1"
+    nrps.set_enrolment(member, course, active)
+    flash(
+        f"{member.name} is enrolled in {course.title} again." if active else
+        f"{member.name} was removed from {course.title}; Staffroom learns it at its next "
+        "roster sync (or “Refresh roster” on the course dashboard).",
+        "success",
+    )
+    viewer = _viewer()
+    return redirect(url_for("demo.people", **roster.page_query(viewer, course)), code=303)
 
 
 @bp.get("/staffroom")
 def staffroom():
     """The course navigation's Staffroom item: the tool in an iframe, as the chosen person."""
+    course = _course()
     chosen = request.args.get("as")
     member = roster.find_member(chosen)
-    if member is None:
+    if member is None or not nrps.is_enrolled(member, course):
         return _page(
             "demo/choose.html",
             status=404 if chosen else 200,
-            featured=roster.featured(),
+            featured=_featured(course),
             unknown=chosen,
             nav="staffroom",
         )
     endpoints = current_endpoints()
-    src = endpoints.tool_login_url + "?" + urlencode(login_initiation(endpoints, member))
+    src = endpoints.tool_login_url + "?" + urlencode(login_initiation(endpoints, member, course))
     return _page("demo/staffroom.html", member=member, frame_src=src, nav="staffroom")
 
 
@@ -160,17 +218,43 @@ def auth():
     )
 
 
+def _service_error(exc: nrps.ServiceRequestError) -> Response:
+    response = jsonify(error=exc.error, error_description=exc.description)
+    response.status_code = exc.status
+    if exc.status == 401 and exc.error != "invalid_client":
+        response.headers["WWW-Authenticate"] = f'Bearer error="{exc.error}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.post("/token")
 @csrf.exempt
 def token():
-    """The token endpoint the registration needs: the practice LMS offers no services."""
-    response = jsonify(
-        error="unsupported_grant_type",
-        error_description=(
-            "The practice LMS offers no LTI Advantage services, so it issues no access tokens."
-        ),
-    )
-    response.status_code = 400
+    """The token endpoint: OAuth 2 client credentials with the tool's signed JWT assertion."""
+    try:
+        answer = nrps.issue_token(request.form, current_endpoints())
+    except nrps.ServiceRequestError as exc:
+        return _service_error(exc)
+    response = jsonify(answer)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/nrps/<context_id>/memberships")
+def memberships(context_id: str):
+    """A course's roster (NRPS 2.0 membership container), paged, with a differences link."""
+    try:
+        nrps.check_bearer(request.headers.get("Authorization"))
+        course = roster.find_course(context_id)
+        if course is None:
+            raise nrps.ServiceRequestError(404, "not_found", f"no course '{context_id}'")
+        base_url = nrps.memberships_url(current_endpoints(), course)
+        body, link = nrps.membership_page(course, request.args, base_url)
+    except nrps.ServiceRequestError as exc:
+        return _service_error(exc)
+    response = jsonify(body)
+    response.content_type = MEMBERSHIP_CONTAINER
+    response.headers["Link"] = link
     response.headers["Cache-Control"] = "no-store"
     return response
 

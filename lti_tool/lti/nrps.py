@@ -25,7 +25,7 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 from lti_tool.lti.errors import ServiceError
 from lti_tool.lti.models import Platform
 from lti_tool.lti.roles import Roles, parse_roles
-from lti_tool.lti.services import StaffroomServiceConnector, connector_for
+from lti_tool.lti.services import StaffroomServiceConnector, connector_for, link_target
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +96,18 @@ def members_request_url(
     return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
 
 
+@dataclass(frozen=True)
+class Roster:
+    """A course's members as the platform listed them, and where to ask for changes."""
+
+    members: list[RosterMember]
+    differences_url: str | None
+    """The ``rel="differences"`` link of the first page (NRPS 2.0 §2.4.2), if offered:
+    asked next time, it lists only the members who changed since, removed ones
+    with status Inactive or Deleted."""
+    pages: int
+
+
 def fetch_members(
     platform: Platform,
     memberships_url: str,
@@ -105,11 +117,27 @@ def fetch_members(
     rlid: str | None = None,
     connector: StaffroomServiceConnector | None = None,
 ) -> list[RosterMember]:
+    """Every member of the course (see :func:`fetch_roster`)."""
+    return fetch_roster(
+        platform, memberships_url, limit=limit, role=role, rlid=rlid, connector=connector
+    ).members
+
+
+def fetch_roster(
+    platform: Platform,
+    memberships_url: str,
+    *,
+    limit: int | None = None,
+    role: str | None = None,
+    rlid: str | None = None,
+    connector: StaffroomServiceConnector | None = None,
+) -> Roster:
     """Every member of the course, following ``rel="next"`` until the last page.
 
     ``limit`` asks for a page size, ``role`` filters by role, ``rlid`` asks
     for the members who can see one resource link. A member listed on two
     pages (the roster changed while we paged) is kept once, as last seen.
+    ``memberships_url`` may be a differences link: its pages are read the same way.
 
     :raise ServiceError: the token or a page could not be fetched, a page is not
         a membership container, or a ``next`` link leaves the platform's origin
@@ -122,6 +150,7 @@ def fetch_members(
     origin = _origin(memberships_url)
     seen: set[str] = set()
     members: dict[str, RosterMember] = {}
+    differences: str | None = None
     skipped = 0
     while url:
         if _origin(url) != origin:
@@ -130,6 +159,9 @@ def fetch_members(
             raise _error(platform, f"the roster's next page {url} was already read")
         seen.add(url)
         page = connector.make_service_request([NRPS_SCOPE], url, accept=MEMBERSHIP_CONTAINER)
+        if len(seen) == 1:
+            # The first page's: asked next time, it also covers changes made while we paged.
+            differences = _differences_link(page["headers"], url, origin)
         body = page["body"]
         raw_members = body.get("members") if isinstance(body, dict) else None
         if not isinstance(raw_members, list):
@@ -147,7 +179,14 @@ def fetch_members(
             "NRPS roster of %s (client_id %s): skipped %d member(s) without a user_id",
             platform.issuer, platform.client_id, skipped,
         )
-    return list(members.values())
+    return Roster(list(members.values()), differences, len(seen))
+
+
+def _differences_link(headers: Any, url: str, origin: str) -> str | None:
+    link = next((v for k, v in dict(headers).items() if k.lower() == "link"), None)
+    target = link_target(link, url, "differences")
+    # A link off the platform's origin is ignored (the whole roster is asked next time).
+    return target if target and _origin(target) == origin else None
 
 
 def parse_member(raw: Any) -> RosterMember | None:

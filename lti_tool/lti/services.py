@@ -50,8 +50,8 @@ _REL_PARAM = re.compile(r"""(?:^|;)\s*rel\s*=\s*(?:"([^"]*)"|([^\s;,"]+))""", re
 _OAUTH_ERROR_CODE = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
 
 
-def next_link(link_header: str | None, request_url: str) -> str | None:
-    """The ``rel="next"`` target of a ``Link`` header, or None when there is none.
+def link_target(link_header: str | None, request_url: str, rel: str) -> str | None:
+    """The target of the first ``rel`` link of a ``Link`` header, or None when there is none.
 
     Handles several link-values in one header, with or without a space after
     the separating comma (Canvas joins them with a bare ``,``), quoted or bare
@@ -63,9 +63,14 @@ def next_link(link_header: str | None, request_url: str) -> str | None:
         return None
     for target, params in _LINK_VALUE.findall(link_header.replace("\n", " ")):
         for quoted, bare in _REL_PARAM.findall(params):
-            if "next" in (quoted or bare).lower().split():
+            if rel in (quoted or bare).lower().split():
                 return urljoin(request_url, target.strip())
     return None
+
+
+def next_link(link_header: str | None, request_url: str) -> str | None:
+    """The ``rel="next"`` target of a ``Link`` header (the next page), or None."""
+    return link_target(link_header, request_url, "next")
 
 
 def token_cache_key(issuer: str, client_id: str, scopes: t.Iterable[str]) -> str:

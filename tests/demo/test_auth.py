@@ -77,6 +77,10 @@ def test_the_id_token_is_a_complete_resource_link_request(client, auth_params):
         "document_target": "iframe", "return_url": f"{LMS}/demo/?as=1001", "locale": "en-GB"}
     assert body[CLAIM + "tool_platform"]["product_family_code"] == "staffroom-practice"
     assert body[CLAIM + "custom"] == {}
+    assert body["https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"] == {
+        "context_memberships_url": f"{LMS}/demo/nrps/practice-science-8/memberships",
+        "service_versions": ["2.0"],
+    }
 
 
 def test_post_is_accepted_as_well_as_get(client, auth_params):
@@ -140,12 +144,6 @@ def test_the_error_page_links_back_to_the_course(client, auth_params):
     auth_params["client_id"] = "x"
     page = get_auth(client, auth_params).get_data(as_text=True)
     assert f'href="{LMS}/demo/" target="_top"' in page
-
-
-def test_token_endpoint_offers_no_grants(client):
-    resp = client.post(f"{LMS}/demo/token", data={"grant_type": "client_credentials"})
-    assert resp.status_code == 400
-    assert resp.get_json()["error"] == "unsupported_grant_type"
 
 
 def test_jwks_endpoint_publishes_the_registered_key(client):

@@ -29,10 +29,31 @@ def test_course_page_offers_every_kind_of_launch(client):
 
 def test_people_page_lists_the_whole_roster(client):
     page = client.get(f"{LMS}/demo/people").get_data(as_text=True)
-    for member in roster.ROSTER:
+    for member in roster.enrolled(roster.COURSE):
         assert member.launch_label.replace("'", "&#39;") in page
+    assert "Daniel Osei" not in page
     assert "liam.obrien@practice-school.example" in page
     assert "mateo.garcia@practice-school.example" in page
+
+
+def test_the_second_course_has_its_own_teacher_and_half_the_learners(client):
+    home = client.get(f"{LMS}/demo/?course=practice-history-8").get_data(as_text=True)
+    assert "<h1>Year 8 History</h1>" in home
+    assert "Launch as teacher (Daniel Osei)" in home
+    assert "Amara Okafor" not in home
+    assert "staffroom?as=1005&amp;course=practice-history-8" in home
+    people = client.get(f"{LMS}/demo/people?course=practice-history-8").get_data(as_text=True)
+    science = {m.user_id for m in roster.enrolled(roster.COURSE) if not m.is_staff}
+    history = {m.user_id for m in roster.enrolled(roster.SECOND_COURSE) if not m.is_staff}
+    assert len(history) >= 25
+    assert len(science & history) * 2 in range(len(history) - 3, len(history) + 4)
+    assert all(roster.find_member(u).name.replace("'", "&#39;") in people for u in history)
+
+
+def test_a_teacher_of_one_course_cannot_launch_into_the_other(client):
+    resp = client.get(f"{LMS}/demo/staffroom?as=1005")
+    assert resp.status_code == 404
+    assert "iframe" not in resp.get_data(as_text=True)
 
 
 def test_opening_the_course_page_registers_the_practice_lms(client):
