@@ -1,7 +1,7 @@
 """notes about learners: notes, their versions, and the append-only audit log
 
 Revision ID: 0011_notes
-Revises: 0009_editor
+Revises: 0010_roster
 Create Date: 2026-12-06 15:52:27.947140
 
 * ``learner_note`` (soft deleted: ``deleted_at``) and ``learner_note_version`` (every
@@ -19,7 +19,7 @@ from lti_tool.migrations import subjects
 
 # revision identifiers, used by Alembic.
 revision = '0011_notes'
-down_revision = '0009_editor'
+down_revision = '0010_roster'
 branch_labels = None
 depends_on = None
 
