@@ -261,36 +261,12 @@ class ClassList:
 def class_list(course: Course, person: Person, *, query: str = "", show: str = "all",
                page: int = 1, today: date | None = None) -> ClassList:
     """Every active learner of the course with the counts of the notes this person may
-    read: one statement, whatever the number of learners and notes."""
+    read (the rule, inside the query): one statement, whatever the number of learners
+    and notes. Unfiltered, only the page's learners have their notes counted."""
     start = term_start(today)
-    in_course = course_learner_ids(course.id).scalar_subquery()
-    readable = sa.and_(LearnerNote.learner_id.in_(in_course),
-                       note_rule(person.id, person.platform_id))
-    counts = (
-        sa.select(LearnerNote.learner_id.label("learner_id"),
-                  sa.func.count(LearnerNote.id).label("notes"),
-                  sa.func.sum(sa.case((LearnerNote.is_key.is_(True), 1), else_=0)).label("key"),
-                  sa.func.sum(sa.case((LearnerNote.created_at >= start, 1), else_=0)
-                              ).label("term"),
-                  sa.func.max(LearnerNote.created_at).label("last"))
-        .where(readable).group_by(LearnerNote.learner_id).subquery())
-    follow = (
-        sa.select(LearnerNote.learner_id.label("learner_id"),
-                  sa.func.count(Task.id).label("open"))
-        .join(Task, sa.and_(Task.subject_kind == KIND, Task.subject_id == LearnerNote.id))
-        .where(readable, Task.status != TaskStatus.DONE)
-        .group_by(LearnerNote.learner_id).subquery())
-    notes_n = sa.func.coalesce(counts.c.notes, 0)
-    key_n = sa.func.coalesce(counts.c.key, 0)
-    open_n = sa.func.coalesce(follow.c.open, 0)
-    term_n = sa.func.coalesce(counts.c.term, 0)
-    statement = (
-        sa.select(Person.id, Person.sub, Person.name, Person.given_name, Person.family_name,
-                  Person.email, notes_n, key_n, open_n, term_n, counts.c.last,
-                  sa.func.count().over())
+    learners = (
+        sa.select(Person.id)
         .join(Membership, Membership.person_id == Person.id)
-        .outerjoin(counts, counts.c.learner_id == Person.id)
-        .outerjoin(follow, follow.c.learner_id == Person.id)
         .where(Membership.course_id == course.id, Membership.active.is_(True),
                Membership.is_learner.is_(True)))
     text = query.strip().lower()[:100]
@@ -298,23 +274,56 @@ def class_list(course: Course, person: Person, *, query: str = "", show: str = "
         name = sa.func.lower(sa.func.coalesce(Person.name, "") + " "
                              + sa.func.coalesce(Person.given_name, "") + " "
                              + sa.func.coalesce(Person.family_name, ""))
-        statement = statement.where(name.contains(text, autoescape=True))
+        learners = learners.where(name.contains(text, autoescape=True))
+    readable = note_rule(person.id, person.platform_id)
+    open_tasks = (
+        sa.select(sa.func.count(Task.id))
+        .where(Task.subject_kind == KIND, Task.subject_id == LearnerNote.id,
+               Task.status != TaskStatus.DONE)
+        .correlate(LearnerNote).scalar_subquery())
+
+    def having_note(*conditions: sa.ColumnElement[bool]) -> sa.ColumnElement[bool]:
+        return (sa.select(LearnerNote.id)
+                .where(LearnerNote.learner_id == Person.id, readable, *conditions).exists())
+
     if show == "key":
-        statement = statement.where(key_n > 0)
+        learners = learners.where(having_note(LearnerNote.is_key.is_(True)))
     elif show == "follow_up":
-        statement = statement.where(open_n > 0)
+        learners = learners.where(having_note(open_tasks > 0))
     elif show == "none_this_term":
-        statement = statement.where(term_n == 0)
+        learners = learners.where(~having_note(LearnerNote.created_at >= start))
+    # Only this page's learners have their notes counted.
+    counted = (learners.order_by(Person.family_name, Person.name, Person.id)
+               .limit(CLASS_PAGE).offset((page - 1) * CLASS_PAGE))
+    counts = (
+        sa.select(LearnerNote.learner_id.label("learner_id"),
+                  sa.func.count(LearnerNote.id).label("notes"),
+                  sa.func.sum(sa.case((LearnerNote.is_key.is_(True), 1), else_=0)).label("key"),
+                  sa.func.sum(sa.case((LearnerNote.created_at >= start, 1), else_=0)
+                              ).label("term"),
+                  sa.func.sum(open_tasks).label("open"),
+                  sa.func.max(LearnerNote.created_at).label("last"))
+        .where(LearnerNote.learner_id.in_(counted.scalar_subquery()), readable)
+        .group_by(LearnerNote.learner_id).subquery())
+    notes_n = sa.func.coalesce(counts.c.notes, 0)
+    key_n = sa.func.coalesce(counts.c.key, 0)
+    open_n = sa.func.coalesce(counts.c.open, 0)
+    term_n = sa.func.coalesce(counts.c.term, 0)
+    statement = (
+        learners.add_columns(Person.sub, Person.name, Person.given_name, Person.family_name,
+                             Person.email, notes_n, key_n, open_n, term_n, counts.c.last,
+                             sa.func.count().over())
+        .outerjoin(counts, counts.c.learner_id == Person.id))
     statement = (statement.order_by(Person.family_name, Person.name, Person.id)
                  .limit(CLASS_PAGE).offset((page - 1) * CLASS_PAGE))
     rows = db.session.connection().execute(statement).all()
-    learners = [
+    shown = [
         LearnerRow(row.id, Person.display_name.fget(row),  # type: ignore[attr-defined]
                    row[6], row[7], row[8], row[9], row[10])
         for row in rows
     ]
     total = rows[0][11] if rows else 0
-    return ClassList(learners, total, page, start)
+    return ClassList(shown, total, page, start)
 
 
 # --- the learner profile -------------------------------------------------------------------
