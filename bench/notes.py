@@ -30,12 +30,11 @@ import sys
 import tempfile
 import time
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
-from bench.observations import _session_client, _world
+from bench.observations import _session_client, _world, migrated_app
 
 CATEGORIES = ("academic", "strength", "celebration", "attendance", "family", "support",
               "wellbeing")
@@ -159,23 +158,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database-url", default="")
     args = parser.parse_args(argv)
 
-    from flask_migrate import upgrade
-
-    from lti_tool import create_app
-
     with tempfile.TemporaryDirectory(prefix="staffroom-bench-") as tmp:
-        url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
-        app = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": url,
-                          "INSTANCE_PATH": tmp, "REDIS_URL": "", "SECRET_KEY": "bench-" * 8,
-                          "SERVER_NAME": "tool.example.org", "PREFERRED_URL_SCHEME": "https"})
-        with app.app_context():
-            if args.database_url:
-                from lti_tool.extensions import db
-
-                with db.engine.begin() as conn:
-                    conn.execute(sa.text("DROP SCHEMA public CASCADE"))
-                    conn.execute(sa.text("CREATE SCHEMA public"))
-            upgrade()
+        app = migrated_app(tmp, args.database_url)
         result = measure(app, args.learners, args.notes, args.requests)
     print(f"notes, {result['learners']} learners in the course, {result['notes']} notes, "
           f"{result['database']} (seeded through the services in {result['seed_seconds']} s):")

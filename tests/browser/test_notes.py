@@ -105,18 +105,21 @@ def test_a_key_note_reaches_the_learners_teachers_and_nobody_else(
     learner_path = base + "/learners/" + profile.rsplit("/", 1)[1]
     with watcher.expect_status(404, learner_path):
         response = daniel.goto(learner_path)
-    assert response is not None and response.status == 404
+    assert response is not None
+    assert response.status == 404
     note_path = base + "/" + note.rsplit("/", 1)[1]
     with watcher.expect_status(404, note_path):
         response = daniel.goto(note_path)
-    assert response is not None and response.status == 404
+    assert response is not None
+    assert response.status == 404
 
     # Amelia herself: every notes URL is refused.
     amelia = open_as(AMELIA)
     for path in (profile, profile.split("/learners/")[0] + "/"):
         with watcher.expect_status(403, path):
             response = amelia.goto(path)
-        assert response is not None and response.status == 403
+        assert response is not None
+        assert response.status == 403
         expect(amelia.frame.locator("main h1")).to_have_text(StaffOnlyPage.TITLE)
 
     # The administrator's audit log shows each of those reads, and no read by Daniel.

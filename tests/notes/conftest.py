@@ -16,7 +16,16 @@ import sqlalchemy as sa
 from lti_tool.courses.models import Person as PersonRow
 from lti_tool.extensions import db
 from lti_tool.notes.models import LearnerNote, NoteAudit
-from tests.planning.conftest import COURSE_1, COURSE_2, INSTRUCTOR, LEARNER, TA, Person, page
+from tests.planning.conftest import (  # noqa: F401 (people: a fixture)
+    COURSE_1,
+    COURSE_2,
+    INSTRUCTOR,
+    LEARNER,
+    TA,
+    Person,
+    page,
+    people,
+)
 
 COURSE_3 = {"id": "course-3", "label": "ART 9", "title": "Art Year 9"}
 
@@ -24,16 +33,7 @@ __all__ = ["COURSE_1", "COURSE_2", "COURSE_3", "INSTRUCTOR", "LEARNER", "TA", "P
 
 
 @pytest.fixture
-def people(app, platform):  # type: ignore[no-untyped-def]
-    def make(sub: str, name: str, roles: list[str] | None = None,
-             context: dict[str, str] | None = None) -> Person:
-        return Person(app, platform, sub, name, roles or INSTRUCTOR, context or COURSE_1)
-
-    return make
-
-
-@pytest.fixture
-def school(people) -> dict[str, Person]:  # type: ignore[no-untyped-def]
+def school(people) -> dict[str, Person]:  # type: ignore[no-untyped-def]  # noqa: F811
     ada = people("teacher-ada", "Ada Teacher")
     bo = people("teacher-bo", "Bo Colleague")
     lea = people("learner-lea", "Lea Learner", LEARNER)

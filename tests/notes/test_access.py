@@ -150,7 +150,8 @@ def test_learners_get_403_on_every_notes_url(school) -> None:
         assert resp.status_code == 403, (method, url, resp.status_code)
         assert "Reads fluently" not in page(resp)
     # Every URL the app has under notes is in the list above.
-    rules = {r.rule for r in ada.app.url_map.iter_rules() if r.rule.startswith("/courses/<int:course_id>/notes")}
+    rules = {r.rule for r in ada.app.url_map.iter_rules()
+             if r.rule.startswith("/courses/<int:course_id>/notes")}
     assert len(rules) == 8
 
 
@@ -160,12 +161,14 @@ def test_the_done_means_journey(school) -> None:
     ada, bo, cy, dee, lea = (school[k] for k in ("ada", "bo", "cy", "dee", "lea"))
     listing = ada.get(base(ada) + "/")
     assert listing.status_code == 200
-    assert "Lea Learner" in page(listing) and "Max Learner" in page(listing)
+    assert "Lea Learner" in page(listing)
+    assert "Max Learner" in page(listing)
     [note_id] = add_note(ada, ["learner-lea"], is_key="y", body="Needs extra time in tests.")
     lea_id = pid("learner-lea")
     profile = bo.get(f"{base(bo)}/learners/{lea_id}")
     assert profile.status_code == 200
-    assert "Needs extra time in tests." in page(profile) and "Key note" in page(profile)
+    assert "Needs extra time in tests." in page(profile)
+    assert "Key note" in page(profile)
     # Cy teaches Lea in chemistry: "our learners" reaches him too.
     assert "Needs extra time" in page(cy.get(f"{base(cy)}/learners/{lea_id}"))
     # Dee teaches neither: no profile, no note.
@@ -176,7 +179,8 @@ def test_the_done_means_journey(school) -> None:
     assert [(line.action, line.actor_name) for line in lines] == [
         ("create", "Ada Teacher"), ("read", "Bo Colleague"), ("read", "Cy Chemist")]
     assert all(line.learner_id == lea_id for line in lines)
-    assert lines[1].course_id == bo.course_id and lines[2].course_id == cy.course_id
+    assert lines[1].course_id == bo.course_id
+    assert lines[2].course_id == cy.course_id
 
 
 def test_course_only_and_private_notes_on_the_pages(school) -> None:
@@ -190,7 +194,9 @@ def test_course_only_and_private_notes_on_the_pages(school) -> None:
     # Who can see it: the panel names exactly those the rule admits.
     text = page(bo.get(f"{base(bo)}/{course_note}"))
     panel = text[text.index("Who can see this note?"):]
-    assert "Ada Teacher" in panel and "Bo Colleague" in panel and "Cy Chemist" not in panel
+    assert "Ada Teacher" in panel
+    assert "Bo Colleague" in panel
+    assert "Cy Chemist" not in panel
 
 
 def test_a_restricted_note_shows_only_that_it_exists_until_opened(school) -> None:
@@ -198,12 +204,15 @@ def test_a_restricted_note_shows_only_that_it_exists_until_opened(school) -> Non
     [note_id] = add_note(ada, ["learner-lea"], category="wellbeing", body="Bereavement.")
     lea_id = pid("learner-lea")
     profile = page(bo.get(f"{base(bo)}/learners/{lea_id}"))
-    assert "A wellbeing note exists" in profile and "Bereavement" not in profile
+    assert "A wellbeing note exists" in profile
+    assert "Bereavement" not in profile
     shown = bo.get(f"{base(bo)}/{note_id}")
-    assert shown.status_code == 200 and "Bereavement" not in page(shown)
+    assert shown.status_code == 200
+    assert "Bereavement" not in page(shown)
     assert [line.action for line in audit_lines(note_id=note_id)] == ["create"]
     opened = bo.post(f"{base(bo)}/{note_id}/open")
-    assert opened.status_code == 200 and "Bereavement." in page(opened)
+    assert opened.status_code == 200
+    assert "Bereavement." in page(opened)
     lines = audit_lines(note_id=note_id)
     assert (lines[-1].action, lines[-1].actor_name, lines[-1].detail) == (
         "read", "Bo Colleague", "opened on purpose")
