@@ -11,7 +11,17 @@ from __future__ import annotations
 
 import json
 
-from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_wtf import FlaskForm
 from wtforms import StringField
 
@@ -56,7 +66,8 @@ def notes_audit():
     lines, more = audit.entries(where, page)
     names = services.people_by_id([line.learner_id for line in lines])
     return render_template("admin/notes_audit.html", lines=lines, more=more, page=page,
-                           where=where, actions=list(Action), names=names)
+                           where=where, actions=list(Action), names=names,
+                           retention_days=int(current_app.config["NOTES_RETENTION_DAYS"]))
 
 
 @bp.get("/learners")
