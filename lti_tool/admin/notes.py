@@ -65,8 +65,9 @@ def notes_audit():
     page = min(page, 100_000)
     lines, more = audit.entries(where, page)
     names = services.people_by_id([line.learner_id for line in lines])
+    courses = services.course_titles([line.course_id for line in lines])
     return render_template("admin/notes_audit.html", lines=lines, more=more, page=page,
-                           where=where, actions=list(Action), names=names,
+                           where=where, actions=list(Action), names=names, courses=courses,
                            retention_days=int(current_app.config["NOTES_RETENTION_DAYS"]))
 
 

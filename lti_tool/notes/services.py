@@ -220,6 +220,14 @@ def people_by_id(ids: list[int | None]) -> dict[int, Person]:
     return {p.id: p for p in db.session.scalars(sa.select(Person).where(Person.id.in_(wanted)))}
 
 
+def course_titles(ids: list[int | None]) -> dict[int, str]:
+    wanted = {i for i in ids if i}
+    if not wanted:
+        return {}
+    return {c.id: c.display_title
+            for c in db.session.scalars(sa.select(Course).where(Course.id.in_(wanted)))}
+
+
 # --- the class list ------------------------------------------------------------------------
 
 CLASS_PAGE = 100
