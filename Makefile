@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 PORT   ?= 5000
 export FLASK_APP := lti_tool
 
-.PHONY: help install run migrate test test-fast lint bench bench-pages clean
+.PHONY: help install run migrate test test-fast lint bench bench-pages bench-roster clean
 
 help:
 	@echo "make run    set up (venv, install, migrate) and start Staffroom with the practice LMS"
@@ -14,6 +14,7 @@ help:
 	@echo "make lint   ruff"
 	@echo "make bench  launch throughput benchmark (gunicorn, 2 workers, Redis)"
 	@echo "make bench-pages  every main page at a school's size: p50/p95, SQL statements, HTML (SQLite, PostgreSQL)"
+	@echo "make bench-roster  a 10,000-member roster sync (NRPS): tool CPU, wall time, SQL statements per page"
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,6 +44,9 @@ bench: install
 
 bench-pages: install
 	$(BIN)/python -m bench.pages
+
+bench-roster: install
+	$(BIN)/python -m bench.roster
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache test-artifacts

@@ -15,7 +15,8 @@ from flask import Flask, g, render_template
 from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import IntegrityError
 
-from lti_tool.courses import deep_linking
+from lti_tool.courses import deep_linking, roster
+from lti_tool.courses.after_response import after_response
 from lti_tool.courses.context import (
     identity_switch,
     membership_key,
@@ -63,6 +64,9 @@ def handle_launch(ctx: LaunchContext, platform) -> ResponseReturnValue:  # type:
         ctx.roles.is_staff,
     )
     start_person_session(ctx.person_id, _display_name(ctx))
+    if ctx.nrps_url and ctx.course_id is not None:
+        # Whether the roster is due, and the sync itself, run after the page is sent.
+        after_response(roster.sync_if_due, ctx.course_id)
     if ctx.is_deep_linking:
         if ctx.course_id is not None and ctx.roles.is_staff:
             remember_course(ctx.course_id, ctx.person_id, launch_membership_key(ctx),

@@ -27,7 +27,7 @@ from lti_tool.courses.context import (
 from lti_tool.courses.identity import switched_page
 from lti_tool.courses.models import Membership, Person
 from lti_tool.courses.policy import Permission, requires
-from lti_tool.courses.roster import RosterUnavailableError, sync_roster
+from lti_tool.courses.roster import RosterUnavailableError, refresh, roster_status
 from lti_tool.extensions import db
 from lti_tool.lti.errors import ServiceError
 
@@ -155,6 +155,7 @@ def _render_dashboard(ctx: CourseContext, canonical_url: str | None = None) -> s
         ctx=ctx,
         panels=panels,
         team=_team(course.id),
+        roster=roster_status(course),
         refresh_form=FlaskForm() if can_refresh else None,
         canonical_url=canonical_url,
     )
@@ -190,7 +191,8 @@ def refresh_roster():
     if not FlaskForm().validate_on_submit():
         abort(400)
     try:
-        result = sync_roster(g.ctx.course)
+        # The button asks for the whole roster: a teacher who doubts it gets all of it.
+        result = refresh(g.ctx.course, use_differences=False)
     except RosterUnavailableError as exc:
         flash(f"The roster cannot be refreshed: {exc}", "error")
     except ServiceError as exc:
@@ -202,7 +204,8 @@ def refresh_roster():
         )
     else:
         flash(
-            f"Roster refreshed from the LMS: {result.added} added, {result.updated} updated, "
+            f"Roster refreshed from the LMS: {g.ctx.course.roster_member_count} members found; "
+            f"{result.added} added, {result.updated} updated, "
             f"{result.deactivated} no longer in the course.",
             "success",
         )

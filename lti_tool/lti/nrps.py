@@ -108,19 +108,9 @@ class Roster:
     pages: int
 
 
-def fetch_members(
-    platform: Platform,
-    memberships_url: str,
-    *,
-    limit: int | None = None,
-    role: str | None = None,
-    rlid: str | None = None,
-    connector: StaffroomServiceConnector | None = None,
-) -> list[RosterMember]:
-    """Every member of the course (see :func:`fetch_roster`)."""
-    return fetch_roster(
-        platform, memberships_url, limit=limit, role=role, rlid=rlid, connector=connector
-    ).members
+def fetch_members(platform: Platform, memberships_url: str, **options: Any) -> list[RosterMember]:
+    """Every member of the course (:func:`fetch_roster`, with the same options)."""
+    return fetch_roster(platform, memberships_url, **options).members
 
 
 def fetch_roster(

@@ -51,7 +51,7 @@ def test_refresh_adds_the_roster_staff_to_the_team(teacher, services):
     resp = _refresh(teacher.client)
     page = html.unescape(resp.get_data(as_text=True))
     assert resp.status_code == 200
-    assert "Roster refreshed from the LMS: 2 added" in page
+    assert "Roster refreshed from the LMS: 3 members found; 2 added" in page
     assert "Priya Natarajan" in page
     assert "Sam Learner" not in page
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from playwright.sync_api import Frame, FrameLocator, Page
 
@@ -47,8 +47,8 @@ class LmsPage:
     def course_home_url(self) -> str:
         return f"{self.lms_url}/demo/"
 
-    def staffroom_url(self, member: Member) -> str:
-        return f"{self.lms_url}/demo/staffroom?as={member.user_id}"
+    def staffroom_url(self, member: Member, course: roster.CourseInfo = roster.COURSE) -> str:
+        return f"{self.lms_url}/demo/staffroom?{urlencode(roster.page_query(member, course))}"
 
     @staticmethod
     def member(role: str, nth: int = 0) -> Member:
@@ -65,12 +65,13 @@ class LmsPage:
     def launch(self, member: Member, course: str | None = None) -> ToolLaunch:
         """Open the Staffroom navigation item as ``member``; wait until the tool has loaded.
 
-        The practice LMS has one course; ``course`` (its title or context id) documents
-        which one a test means and is checked against it.
+        ``course`` is a practice course's title or context id (the first course if None).
         """
-        if course is not None and course not in {roster.COURSE.title, roster.COURSE.context_id}:
-            raise ValueError(f"the practice LMS has one course, {roster.COURSE.title!r}")
-        self.page.goto(self.staffroom_url(member))
+        chosen = roster.COURSE if course is None else next(
+            (c for c in roster.COURSES if course in {c.title, c.context_id}), None)
+        if chosen is None:
+            raise ValueError(f"the practice LMS has no course {course!r}")
+        self.page.goto(self.staffroom_url(member, chosen))
         return self.wait_for_tool(member)
 
     def wait_for_tool(self, member: Member) -> ToolLaunch:
