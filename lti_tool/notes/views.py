@@ -18,6 +18,7 @@ from werkzeug.datastructures import MultiDict
 from lti_tool.boundaries import parse_id
 from lti_tool.courses import registry
 from lti_tool.courses.policy import Permission, requires
+from lti_tool.courses.roster import roster_status
 from lti_tool.markdown import render as render_markdown
 from lti_tool.notes import audit, services
 from lti_tool.notes.audit import Actor
@@ -68,7 +69,7 @@ def index():
     listing = services.class_list(g.ctx.course, g.ctx.person, query=query, show=show,
                                   page=_page_number())
     return render_template("notes/index.html", listing=listing, show=show, query=query,
-                           filters=services.FILTERS)
+                           filters=services.FILTERS, roster=roster_status(g.ctx.course))
 
 
 def _learner_ids(values: MultiDict) -> list[int]:

@@ -11,6 +11,7 @@ Every page passes axe-core and is photographed at laptop and tablet sizes.
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from playwright.sync_api import expect
@@ -58,10 +59,14 @@ def test_a_key_note_reaches_the_learners_teachers_and_nobody_else(
         open_as, new_context, watcher, live_server, admin_credentials):
     t = tag()
     amara = open_as(AMARA)
-    # The whole class from the LMS roster (Names and Role Provisioning).
-    amara.follow(amara.button("Refresh the team from the LMS roster"))
+    # The whole class from the LMS roster (Names and Role Provisioning), read after the
+    # launch's page was sent.
     amara.open_class_list()
-    expect(amara.frame.locator(".roster-source")).to_contain_text("from the LMS roster")
+    deadline = time.monotonic() + 20
+    while "From the LMS roster" not in amara.frame.locator(".roster-source").inner_text():
+        assert time.monotonic() < deadline, "the roster was never synced after the launch"
+        time.sleep(0.3)
+        amara.reload()
     science = roster.members(roster.Role.LEARNER, roster.COURSE)
     expect(amara.class_rows).to_have_count(len(science))
     expect(amara.row_of(AMELIA.name)).to_be_visible()
