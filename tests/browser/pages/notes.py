@@ -26,7 +26,7 @@ class NotesPages(PlanningPages):
         return self.class_rows.filter(has=self.frame.get_by_role("link", name=name, exact=True))
 
     def add_note_about(self, name: str) -> None:
-        self.follow(self.row_of(name).get_by_role("link", name=re.compile("^Add a note")))
+        self.follow(self.row_of(name).get_by_role("link", name=re.compile("^Add note")))
         expect(self.heading).to_have_text(f"A note about {name}")
 
     def write(self, *, category: str, body: str, key: bool = False) -> None:
