@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 
 from lti_tool.demo import roster
 from tests.browser.pages.dashboard import DashboardPage
-from tests.browser.support import assert_accessible, require_chromium, screenshot
+from tests.browser.support import SCREENSHOTS, assert_accessible, require_chromium, screenshot
 
 require_chromium()
 pytestmark = pytest.mark.browser
@@ -49,6 +49,9 @@ def test_a_launch_brings_in_the_whole_roster_of_the_second_course(launch):
         "button", name="Refresh the team from the LMS roster")).to_be_visible()
     assert_accessible(launched.frame, "dashboard with roster status")
     screenshot(launched.page, "roster-dashboard-history", "laptop")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    launched.frame.locator('section[aria-labelledby="team-heading"]').screenshot(
+        path=str(SCREENSHOTS / "roster-team-history-laptop.png"))
 
 
 def test_the_people_page_removes_and_enrols_again(lms, page):
