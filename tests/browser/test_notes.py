@@ -91,6 +91,17 @@ def test_a_key_note_reaches_the_learners_teachers_and_nobody_else(
     amara.write(category="Wellbeing", body=f"Finds the start of lessons hard ({t}).")
     amara.save()
 
+    # After a group activity: one note about two learners, chosen on the class list.
+    amara.open_class_list()
+    for member in (AISHA, AMELIA):
+        amara.frame.get_by_label(f"Select {member.name}").check()
+    amara.follow(amara.button("Add one note to the selected learners"))
+    expect(amara.heading).to_have_text("One note about 2 learners")
+    amara.write(category="Celebration", body=f"Led the group's experiment ({t}).")
+    step(amara, "notes-new-several")
+    amara.save()
+    expect(amara.flash).to_contain_text("saved about each of the 2 learners")
+
     # Tomasz also teaches Amelia: he reads the key note on her profile.
     tomasz = open_as(TOMASZ)
     tomasz.goto(profile)
@@ -135,7 +146,8 @@ def test_a_key_note_reaches_the_learners_teachers_and_nobody_else(
     log = page.locator("table.audit-log")
     expect(log).to_contain_text(TOMASZ.name)
     expect(log.locator("tr", has_text="opened on purpose")).to_contain_text(TOMASZ.name)
-    expect(log.locator("tr", has_text="create")).to_have_count(2)
+    expect(log.locator("tr", has_text="create")).to_have_count(3)
+    expect(log.locator("tr", has_text="one of 2 added at once")).to_have_count(1)
     expect(log).not_to_contain_text(DANIEL.name)
     assert_accessible(page, "admin-notes-audit")
     for size, viewport in SIZES.items():
