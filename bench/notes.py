@@ -34,7 +34,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bench.observations import _session_client, _world, migrated_app
+from bench.observations import _session_client, _world, migrated_app, statements_of
 
 CATEGORIES = ("academic", "strength", "celebration", "attendance", "family", "support",
               "wellbeing")
@@ -96,21 +96,10 @@ def seed(course: Any, learners: int, notes: int) -> None:
 
 
 def _timed(client: Any, url: str, requests: int) -> dict[str, Any]:
-    from lti_tool.extensions import db
-
     first = client.get(url, base_url="https://tool.example.org")
     if first.status_code != 200:
         raise RuntimeError(f"{url} answered {first.status_code}")
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        client.get(url, base_url="https://tool.example.org")
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", record)
+    statements = statements_of(client, url)
     times, cpu = [], []
     for _ in range(requests):
         start, start_cpu = time.perf_counter(), time.process_time()

@@ -153,6 +153,23 @@ def migrated_app(tmp: str, database_url: str = "") -> Any:
     return app
 
 
+def statements_of(client: Any, url: str) -> list[str]:
+    """The SQL statements one GET of ``url`` sends."""
+    from lti_tool.extensions import db
+
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        client.get(url, base_url="https://tool.example.org")
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+    return statements
+
+
 def measure(app: Any, count: int, requests: int) -> dict[str, Any]:
     from lti_tool.extensions import db
 
@@ -166,16 +183,7 @@ def measure(app: Any, count: int, requests: int) -> dict[str, Any]:
         first = client.get(url, base_url="https://tool.example.org")
         if first.status_code != 200:
             raise RuntimeError(f"the list answered {first.status_code}")
-        statements: list[str] = []
-
-        def record(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
-            statements.append(statement)
-
-        sa.event.listen(db.engine, "before_cursor_execute", record)
-        try:
-            client.get(url, base_url="https://tool.example.org")
-        finally:
-            sa.event.remove(db.engine, "before_cursor_execute", record)
+        statements = statements_of(client, url)
         times = []
         for _ in range(requests):
             start = time.perf_counter()
