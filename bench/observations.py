@@ -131,6 +131,45 @@ def _session_client(app: Any, course: Any, person: Any) -> Any:
     return client
 
 
+def migrated_app(tmp: str, database_url: str = "") -> Any:
+    """The tool on a fresh database built with the real migrations: SQLite in ``tmp``, or
+    the PostgreSQL database ``database_url`` names (emptied first)."""
+    from flask_migrate import upgrade
+
+    from lti_tool import create_app
+
+    url = database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
+    app = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": url,
+                      "INSTANCE_PATH": tmp, "REDIS_URL": "", "SECRET_KEY": "bench-" * 8,
+                      "SERVER_NAME": "tool.example.org", "PREFERRED_URL_SCHEME": "https"})
+    with app.app_context():
+        if database_url:
+            from lti_tool.extensions import db
+
+            with db.engine.begin() as conn:
+                conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+                conn.execute(sa.text("CREATE SCHEMA public"))
+        upgrade()
+    return app
+
+
+def statements_of(client: Any, url: str) -> list[str]:
+    """The SQL statements one GET of ``url`` sends."""
+    from lti_tool.extensions import db
+
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        client.get(url, base_url="https://tool.example.org")
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+    return statements
+
+
 def measure(app: Any, count: int, requests: int) -> dict[str, Any]:
     from lti_tool.extensions import db
 
@@ -144,16 +183,7 @@ def measure(app: Any, count: int, requests: int) -> dict[str, Any]:
         first = client.get(url, base_url="https://tool.example.org")
         if first.status_code != 200:
             raise RuntimeError(f"the list answered {first.status_code}")
-        statements: list[str] = []
-
-        def record(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
-            statements.append(statement)
-
-        sa.event.listen(db.engine, "before_cursor_execute", record)
-        try:
-            client.get(url, base_url="https://tool.example.org")
-        finally:
-            sa.event.remove(db.engine, "before_cursor_execute", record)
+        statements = statements_of(client, url)
         times = []
         for _ in range(requests):
             start = time.perf_counter()
@@ -179,23 +209,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database-url", default="")
     args = parser.parse_args(argv)
 
-    from flask_migrate import upgrade
-
-    from lti_tool import create_app
-
     with tempfile.TemporaryDirectory(prefix="staffroom-bench-") as tmp:
-        url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
-        app = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": url,
-                          "INSTANCE_PATH": tmp, "REDIS_URL": "", "SECRET_KEY": "bench-" * 8,
-                          "SERVER_NAME": "tool.example.org", "PREFERRED_URL_SCHEME": "https"})
-        with app.app_context():
-            if args.database_url:
-                from lti_tool.extensions import db
-
-                with db.engine.begin() as conn:
-                    conn.execute(sa.text("DROP SCHEMA public CASCADE"))
-                    conn.execute(sa.text("CREATE SCHEMA public"))
-            upgrade()
+        app = migrated_app(tmp, args.database_url)
         result = measure(app, args.observations, args.requests)
     print(f"course observation list, {result['observations']} observations in the course "
           f"({result['listed_for_the_teacher']} listed for the teacher), "

@@ -23,7 +23,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         routes,
         security,
     )
-    from lti_tool.admin import observation_templates  # noqa: F401 (its routes join admin_bp)
+    from lti_tool.admin import notes, observation_templates  # noqa: F401 (their routes join admin_bp)
     from lti_tool.admin import registration as _registration  # noqa: F401 (as above)
     from lti_tool.admin.views import bp as admin_bp
     from lti_tool.config import load_config

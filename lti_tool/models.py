@@ -4,6 +4,7 @@ from lti_tool.admin.models import AdminUser
 from lti_tool.courses.models import Course, CourseCopy, Membership, Person, PlacedLink
 from lti_tool.discussion.models import Comment, Mention
 from lti_tool.lti.models import Deployment, DynamicRegistration, Platform, ToolKey
+from lti_tool.notes.models import LearnerNote, LearnerNoteVersion, NoteAudit
 from lti_tool.observations.models import (
     Observation,
     ObservationNote,
@@ -31,8 +32,11 @@ __all__ = [
     "Deployment",
     "Draft",
     "DynamicRegistration",
+    "LearnerNote",
+    "LearnerNoteVersion",
     "Membership",
     "Mention",
+    "NoteAudit",
     "Observation",
     "ObservationNote",
     "ObservationRating",

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from flask import Flask
 
-from lti_tool import activity, discussion, observations, planning, search, tasks
+from lti_tool import activity, discussion, notes, observations, planning, search, tasks
 from lti_tool.courses import launch, registry
 from lti_tool.courses.deep_linking import bp as deep_linking_bp
 from lti_tool.courses.views import bp as courses_bp
 from lti_tool.discussion.views import bp as discussion_bp
+from lti_tool.notes.views import bp as notes_bp
 from lti_tool.observations.views import bp as observations_bp
 from lti_tool.planning.views import bp as planning_bp
 from lti_tool.search.views import bp as search_bp
@@ -26,12 +27,13 @@ from lti_tool.tasks.views import bp as tasks_bp
 
 courses_bp.register_blueprint(planning_bp)
 courses_bp.register_blueprint(observations_bp)
+courses_bp.register_blueprint(notes_bp)
 courses_bp.register_blueprint(tasks_bp)
 courses_bp.register_blueprint(discussion_bp)
 courses_bp.register_blueprint(search_bp)
 
 # Blocks first, then features: a feature's panels and sections follow the blocks' own.
-PACKAGES = (search, tasks, discussion, activity, planning, observations)
+PACKAGES = (search, tasks, discussion, activity, planning, observations, notes)
 
 
 def init_app(app: Flask) -> None:

@@ -42,6 +42,12 @@ PROTECTED = [
     ("GET", "/admin/observation-forms/{template}/edit"),
     ("POST", "/admin/observation-forms/{template}/edit"),
     ("POST", "/admin/observation-forms/{template}/archive"),
+    ("GET", "/admin/notes-audit"),
+    ("GET", "/admin/learners"),
+    ("GET", "/admin/learners/{learner}/export.json"),
+    ("GET", "/admin/learners/{learner}/export.pdf"),
+    ("GET", "/admin/learners/{learner}/erase"),
+    ("POST", "/admin/learners/{learner}/erase"),
 ]
 
 
@@ -56,7 +62,8 @@ def test_the_list_of_protected_urls_covers_every_admin_route(app):
         (method, url.replace("{platform}", "<int:platform_id>")
          .replace("{deployment}", "<int:deployment_pk>").replace("{kid}", "<kid>")
          .replace("{template}", "<int:template_id>")
-         .replace("{invitation}", "<int:invitation_id>"))
+         .replace("{invitation}", "<int:invitation_id>")
+         .replace("{learner}", "<int:learner_id>"))
         for method, url in PROTECTED
     }
     assert rules == listed
@@ -67,7 +74,7 @@ def test_every_admin_page_requires_login(app, browser, platform, method, url):
     stored = db.session.scalars(db.select(Platform)).one()
     kid = keys.signing_key().kid
     url = url.format(platform=stored.id, deployment=stored.deployments[0].id, kid=kid,
-                     template=1, invitation=1)
+                     template=1, invitation=1, learner=1)
     count_keys = len(keys.active_keys())
 
     if method == "GET":

@@ -1,7 +1,7 @@
 """deep links to anything: the target of each placed link, and course copies
 
 Revision ID: 0012_deeplink
-Revises: 0010_roster
+Revises: 0011_notes
 Create Date: 2026-12-06 16:00:00.000000
 
 * ``placed_link``: the platform's ``resource_link_id`` -> the Staffroom target it
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0012_deeplink'
-down_revision = '0010_roster'
+down_revision = '0011_notes'
 branch_labels = None
 depends_on = None
 
