@@ -55,7 +55,23 @@ def _panel(ctx) -> str:  # type: ignore[no-untyped-def]
 PANEL = Panel(name="notes", order=30, render=_panel)
 
 
+# --- deep linking: the class list, placed in the LMS (a teacher's "Learners" link) ---------
+
+
+def _class_list_choices(ctx: Any) -> list[registry.LinkChoice]:
+    return [registry.LinkChoice("class-list:here", "The class list", "Learner notes",
+                                "every learner of the course, with the notes you may read")]
+
+
+def _open_class_list(ctx: Any, key: str) -> tuple[str, dict[str, Any]] | None:
+    return ("courses.notes.index", {}) if key == "here" else None
+
+
+CLASS_LIST = registry.LinkTarget("class-list", 50, _class_list_choices, _open_class_list)
+
+
 def init_app(app: Flask) -> None:
+    registry.register_link_target(app, CLASS_LIST)
     registry.register_kind(app, NOTE)
     registry.register_panel(app, PANEL)
     registry.register_nav(app, NavLink("notes", 30, "Learners", "courses.notes.index"))

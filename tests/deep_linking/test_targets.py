@@ -112,6 +112,7 @@ def test_picker_offers_what_each_feature_registered(ada, unit):
     forms = db.session.scalars(db.select(ObservationTemplate.id)).all()
     assert forms
     assert all(f'value="observation-form:{f}"' in text for f in forms)
+    assert 'value="class-list:here"' in text
     assert 'type="checkbox"' in text  # accept_multiple
 
 
@@ -203,6 +204,7 @@ def test_each_target_opens_its_page(ada, unit):
         f"plan:{unit_id}": f"{base}/spaces/{space}/plans/{unit_id}",
         f"plan:{lesson_id}": f"{base}/spaces/{space}/plans/{lesson_id}",
         f"observation-form:{template_id}": f"{base}/observations/new?template={template_id}",
+        "class-list:here": f"{base}/notes/",
     }
     for number, (target, url) in enumerate(expected.items()):
         assert location(placed(ada, target, f"rl-{number}")) == url
