@@ -236,7 +236,8 @@ def auth_request_url(resp) -> str:  # type: ignore[no-untyped-def]
     if resp.status_code == 302:
         return resp.headers["Location"]
     page = resp.get_data(as_text=True)
-    assert resp.status_code == 200 and "data-lti-storage=\"put\"" in page, page
+    assert resp.status_code == 200, page
+    assert 'data-lti-storage="put"' in page, page
     match = re.search(r'<a class="button" href="([^"]+)" data-lti-storage-next>', page)
     assert match, page
     return html.unescape(match.group(1))

@@ -6,7 +6,7 @@ import html
 import logging
 import re
 import time
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -64,7 +64,8 @@ def test_v20_blocked_cookies_offer_the_same_login_in_a_new_window(lti, client, p
     url = urlsplit(link.group(1))
     # A one-time handle: the login's parameters stay on the server, out of the address.
     assert (url.scheme, url.netloc) == ("https", "tool.example.org")
-    assert url.path.startswith("/lti/resume/") and not url.query
+    assert url.path.startswith("/lti/resume/")
+    assert not url.query
     # The new tab's login is the same login (same person, link and target), started afresh.
     resp = client.get(url.path)
     auth = parse_auth_redirect(resp.headers["Location"])
