@@ -244,11 +244,15 @@ def auth_request_url(resp) -> str:  # type: ignore[no-untyped-def]
 
 
 def landed_in(resp) -> str:  # type: ignore[no-untyped-def]
-    """Where a staff launch landed: the canonical address of the page it rendered."""
+    """Where a staff launch landed: the canonical address of the page it rendered.
+
+    Without its session token (``_st``): the launch's page carries one in case the
+    browser keeps no cookie (``lti_tool.courses.sessions``).
+    """
     assert resp.status_code == 200, resp.get_data(as_text=True)[:500]
     match = re.search(r'<link rel="canonical" href="([^"]+)">', resp.get_data(as_text=True))
     assert match, "the launch response names no canonical address"
-    return match.group(1)
+    return re.sub(r"[?&]_st=[^&]*$", "", html.unescape(match.group(1)))
 
 
 @pytest.fixture

@@ -47,6 +47,8 @@ HINT_SALT = "staffroom.practice-lms.lti-message-hint"
 # A launch page left open this long must be reloaded before Staffroom opens again.
 HINT_MAX_AGE = 3600
 ID_TOKEN_LIFETIME = 300
+# The frame that answers the tool's storage messages: the course page around the iframe.
+STORAGE_TARGET = "_parent"
 
 
 class AuthRequestError(Exception):
@@ -78,6 +80,9 @@ def login_initiation(endpoints: Endpoints, member: Member) -> dict[str, str]:
         "lti_message_hint": make_message_hint(member),
         "client_id": CLIENT_ID,
         "lti_deployment_id": DEPLOYMENT_ID,
+        # The course page keeps the tool's launch state for it (LTI postMessage Storage):
+        # demo-frame.js answers lti.put_data / lti.get_data from the tool's origin.
+        "lti_storage_target": STORAGE_TARGET,
     }
 
 

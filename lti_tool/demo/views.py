@@ -17,6 +17,7 @@ from flask import Blueprint, Response, jsonify, redirect, render_template, reque
 
 from lti_tool.demo import roster
 from lti_tool.demo.oidc import (
+    STORAGE_TARGET,
     AuthRequestError,
     id_token_claims,
     login_initiation,
@@ -129,7 +130,8 @@ def staffroom():
         )
     endpoints = current_endpoints()
     src = endpoints.tool_login_url + "?" + urlencode(login_initiation(endpoints, member))
-    return _page("demo/staffroom.html", member=member, frame_src=src, nav="staffroom")
+    return _page("demo/staffroom.html", member=member, frame_src=src, nav="staffroom",
+                 tool_origin=endpoints.tool_origin)
 
 
 @bp.route("/auth", methods=["GET", "POST"])
@@ -157,6 +159,7 @@ def auth():
         id_token=id_token,
         state=auth_request.state,
         member=auth_request.member,
+        storage_target=STORAGE_TARGET,
     )
 
 
