@@ -15,6 +15,7 @@ from flask import current_app, render_template, request
 from itsdangerous import BadData, URLSafeTimedSerializer
 
 from lti_tool.courses.context import identity_switch
+from lti_tool.courses.sessions import token_conflict, token_refused
 
 log = logging.getLogger("lti_tool")
 
@@ -48,7 +49,7 @@ def switched_page(switch: dict[str, object]):  # type: ignore[no-untyped-def]
     if request.is_json or request.headers.get("X-CSRFToken"):
         return {"error": "signed_in_as_someone_else",
                 "current": switch.get("current"), "previous": switch.get("previous")}, 409
-    return render_template("errors/switched.html", switch=switch, typed=typed_fields()), 409
+    return render_template("errors/switched.html", refused=switch, typed=typed_fields()), 409
 
 
 def typed_fields() -> list[tuple[str, str]]:
@@ -57,3 +58,17 @@ def typed_fields() -> list[tuple[str, str]]:
         return []
     return [(name, value) for name, value in request.form.items(multi=True)
             if name not in _NOT_TYPED and value.strip()]
+
+
+def refused_token_page():  # type: ignore[no-untyped-def]
+    """A form sent with a session token that no longer opens its session, if it was one.
+
+    Its CSRF check fails first (the token's session holds the form token): say why,
+    and give the text back, rather than "reload the page".
+    """
+    conflict = token_conflict()
+    if conflict is not None:
+        return switched_page(conflict)
+    if token_refused():
+        return render_template("errors/not_launched.html", typed=typed_fields()), 401
+    return None

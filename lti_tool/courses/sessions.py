@@ -42,8 +42,8 @@ from itsdangerous import BadData, URLSafeTimedSerializer
 from lti_tool.cache import get_cache
 from lti_tool.courses.context import NAME_KEY, PERSON_KEY, SESSION_KEY
 
-TOKEN_PARAM = "_st"
-TOKEN_HEADER = "X-Staffroom-Session"
+TOKEN_PARAM = "_st"  # noqa: S105 (a parameter name, not a secret)
+TOKEN_HEADER = "X-Staffroom-Session"  # noqa: S105 (a header name)
 SALT = "staffroom.session-token"
 RECORD = "token-session:"
 # What of the launch's session a token session may have: its course (only), the person,
@@ -127,6 +127,11 @@ def token_conflict() -> dict[str, object] | None:
     return g.get("session_token_conflict")
 
 
+def token_refused() -> bool:
+    """The request carried a session token that opened nothing (expired, altered, ended)."""
+    return bool(g.get("session_token_refused"))
+
+
 class StaffroomSessionInterface(SecureCookieSessionInterface):
     """Flask's signed cookie session, or a token session when the cookie does not come."""
 
@@ -137,6 +142,7 @@ class StaffroomSessionInterface(SecureCookieSessionInterface):
             return session
         claims = read_token(token)
         if claims is None:
+            g.session_token_refused = True
             return session
         person_id, course_id = claims["p"], claims["c"]
         entry = (session.get(SESSION_KEY) or {}).get(str(course_id))
@@ -146,6 +152,7 @@ class StaffroomSessionInterface(SecureCookieSessionInterface):
         if not isinstance(record, dict) or (record.get("p"), record.get("c")) != (
             person_id, course_id
         ):
+            g.session_token_refused = True
             return session
         cookie_person = session.get(PERSON_KEY)
         if cookie_person is not None and cookie_person != person_id:

@@ -1,6 +1,6 @@
 // LTI postMessage Storage (checklist P1-P3): the state and nonce of a launch kept in the
 // LMS's window, for browsers that block the tool's cookies inside the course page.
-// Messages go to the LMS's origin only (never "*"), and an answer counts only when it comes
+// Messages go to the LMS's origin only (never to any origin), and an answer counts only when it comes
 // from that origin and carries the message_id of our request.
 (function () {
   "use strict";
