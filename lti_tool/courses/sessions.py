@@ -4,10 +4,12 @@ Safari blocks every cookie of a site framed by another, and Chrome can be set to
 then the session cookie set by the launch never comes back, and no page after the
 launch would know who is asking. So each launch into a course also issues a
 *session token*: ``{launch, person, course}`` signed with the app's secret and a
-time stamp (itsdangerous). The tool's own links and forms carry it in the ``_st``
-parameter of their address, its scripts in the ``X-Staffroom-Session`` header; it
-never goes into an address of another site, and pages that carry it send
-``Referrer-Policy: same-origin``.
+time stamp (itsdangerous). The page names it in a ``<meta>``; ``session-token.js``
+puts it in the ``_st`` parameter of the address of the tool's own links and forms
+of that course when they are used, and in the ``X-Staffroom-Session`` header of the
+page's own requests (fetch, XHR: the autosaves); the server keeps it on its
+redirects. It never goes into an address of another site, and pages that carry it
+send ``Referrer-Policy: same-origin``.
 
 On each request (:class:`StaffroomSessionInterface`):
 
@@ -35,7 +37,9 @@ import secrets
 import time
 from typing import Any
 
-from flask import Flask, Request, Response, current_app, g
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from flask import Flask, Request, Response, current_app, g, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from itsdangerous import BadData, URLSafeTimedSerializer
 
@@ -110,16 +114,33 @@ def offer_token(person_id: int, course_id: int) -> None:
     g.session_token_course = course_id
 
 
-def carry_token(endpoint: str, values: dict[str, Any]) -> None:
-    """``url_for``: the tool's own addresses of the token's course carry the token."""
+def carry_token(response: Response) -> Response:
+    """A redirect to the tool's own page of the token's course keeps the token.
+
+    Pages themselves name no token in their links: ``session-token.js`` adds it to
+    the address of a link or form of this tool when it is used, and sends it with
+    the page's requests, so the HTML (and what a person copies from it) stays free
+    of it.
+    """
     token = g.get("session_token")
-    if not token or TOKEN_PARAM in values:
-        return
-    if endpoint.startswith("courses."):
-        if values.get("course_id", g.get("course_id")) == g.get("session_token_course"):
-            values[TOKEN_PARAM] = token
-    elif endpoint.startswith("deep_linking."):
-        values[TOKEN_PARAM] = token
+    location = response.headers.get("Location")
+    if not token or not location or not 300 <= response.status_code < 400:
+        return response
+    parts = urlsplit(location)
+    own = not parts.netloc or f"{parts.scheme}://{parts.netloc}" == request.host_url.rstrip("/")
+    scope = f"/courses/{g.get('session_token_course')}/"
+    if own and (parts.path.startswith(scope) or parts.path.startswith("/lti/deep-link")):
+        query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+                 if k != TOKEN_PARAM]
+        query.append((TOKEN_PARAM, token))
+        response.headers["Location"] = urlunsplit(parts._replace(query=urlencode(query)))
+    return response
+
+
+def token_scope() -> str | None:
+    """The addresses this page's token is for (its course), for ``session-token.js``."""
+    course_id = g.get("session_token_course")
+    return f"/courses/{course_id}/" if g.get("session_token") and course_id else None
 
 
 def token_conflict() -> dict[str, object] | None:
@@ -206,12 +227,12 @@ def token_headers(response: Response) -> Response:
     if token:
         response.headers[TOKEN_HEADER] = token
         response.headers["Referrer-Policy"] = "same-origin"
-    return response
+    return carry_token(response)
 
 
 def init_app(app: Flask) -> None:
     app.config.setdefault("SESSION_TOKEN_MAX_AGE", 3600)
     app.session_interface = StaffroomSessionInterface()
-    app.url_defaults(carry_token)
     app.after_request(token_headers)
     app.add_template_global(lambda: g.get("session_token"), "session_token")
+    app.add_template_global(token_scope, "session_token_scope")

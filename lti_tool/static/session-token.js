@@ -1,13 +1,13 @@
-// Sessions without cookies (lti_tool/courses/sessions.py). When the browser blocks the
+// Sessions without cookies (lti_tool/courses/sessions.py). When the browser may block the
 // tool's cookies in the LMS frame, the page names a session token in
-// <meta name="staffroom-session">; the server already put it in the addresses of this
-// page's links and forms (the _st parameter). This script keeps it current and sends it
-// with the page's own requests:
+// <meta name="staffroom-session">, with the addresses it is for (its course). This script
+// carries it:
 // - fetch and XMLHttpRequest to this tool's origin send it as X-Staffroom-Session (the
 //   autosaves, the mention suggestions), and every answer that carries a renewed token
 //   replaces it;
-// - a link or form of this tool that carries a token carries the latest one when used.
-// It never goes to another origin.
+// - a link or form of this tool for the token's course gets it (the _st parameter) at the
+//   moment it is used, and so does the page's canonical address (a reload).
+// It never goes to another origin, nor into the page's HTML.
 (function () {
   "use strict";
   var meta = document.querySelector('meta[name="staffroom-session"]');
@@ -15,6 +15,7 @@
   var HEADER = "X-Staffroom-Session";
   var PARAM = "_st";
   var token = meta.getAttribute("content");
+  var scope = meta.getAttribute("data-scope") || "/courses/";
 
   function ours(url) {
     try { return new URL(url, window.location.href).origin === window.location.origin; } catch (e) { return false; }
@@ -58,25 +59,33 @@
     };
   }
 
-  // The latest token into an address of this tool that already carries one.
-  function current(address) {
+  // The token into an address of this tool for the token's course (or the deep link
+  // picker's answer); null for any other address, which never gets it.
+  function withToken(address) {
     if (!address || !ours(address)) { return null; }
     var url = new URL(address, window.location.href);
-    if (!url.searchParams.has(PARAM)) { return null; }
+    if (url.pathname.indexOf(scope) !== 0 && url.pathname !== "/lti/deep-link") { return null; }
     url.searchParams.set(PARAM, token);
     return url.href;
   }
 
-  document.addEventListener("click", function (event) {
+  // A reload (or "back") of this page opens it with the token too.
+  var canonical = document.querySelector('link[rel="canonical"]');
+  if (canonical && withToken(canonical.getAttribute("href"))) {
+    canonical.setAttribute("href", withToken(canonical.getAttribute("href")));
+  }
+
+  function onLink(event) {
     var link = event.target.closest ? event.target.closest("a[href]") : null;
-    var href = link && current(link.getAttribute("href"));
+    var href = link && withToken(link.getAttribute("href"));
     if (href) { link.setAttribute("href", href); }
-  }, true);
+  }
+  document.addEventListener("click", onLink, true);
+  document.addEventListener("auxclick", onLink, true);  // middle click: a new tab
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    var action = form.getAttribute && current(form.getAttribute("action") || window.location.href);
+    var action = form.getAttribute && withToken(form.getAttribute("action") || window.location.href);
     if (!action) { return; }
-    form.setAttribute("action", action);
     if ((form.getAttribute("method") || "get").toLowerCase() === "get") {
       // A GET form replaces its address's query with its fields: the token goes as one.
       var field = form.querySelector('input[name="' + PARAM + '"]');
@@ -87,6 +96,8 @@
         form.appendChild(field);
       }
       field.value = token;
+    } else {
+      form.setAttribute("action", action);
     }
   }, true);
 }());
