@@ -36,7 +36,6 @@ from __future__ import annotations
 import secrets
 import time
 from typing import Any
-
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from flask import Flask, Request, Response, current_app, g, request

@@ -55,7 +55,9 @@
       case "lti.frameResize":
         var height = Number(data.height);
         if (isFinite(height) && height > 0) {
-          frame.style.height = Math.min(Math.ceil(height), MAX_HEIGHT) + "px";
+          // The height of the page inside, plus the frame's own border.
+          var border = frame.offsetHeight - frame.clientHeight;
+          frame.style.height = Math.min(Math.ceil(height), MAX_HEIGHT) + border + "px";
         }
         break;
       default:

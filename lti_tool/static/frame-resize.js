@@ -7,18 +7,21 @@
   var origin = document.body.getAttribute("data-frame-origin") || "*";
   var sent = 0;
   var queued = false;
+  var SHRINK_LEEWAY = 8;
 
-  function height() {
-    var body = document.body;
-    var style = window.getComputedStyle(body);
-    return Math.ceil(body.getBoundingClientRect().height +
-      parseFloat(style.marginTop || "0") + parseFloat(style.marginBottom || "0"));
+  // The height the page needs: grow to what overflows the frame; shrink to the content
+  // when it is clearly shorter (a few pixels of leeway, so the two never alternate).
+  function wanted() {
+    var doc = document.documentElement;
+    var content = Math.ceil(doc.getBoundingClientRect().height);
+    if (doc.scrollHeight > window.innerHeight) { return Math.max(doc.scrollHeight, content); }
+    return content + SHRINK_LEEWAY < window.innerHeight ? content : null;
   }
 
   function post() {
     queued = false;
-    var now = height();
-    if (now === sent) { return; }
+    var now = wanted();
+    if (now === null || now === sent) { return; }
     sent = now;
     window.parent.postMessage({ subject: "lti.frameResize", height: now }, origin);
   }
@@ -29,5 +32,6 @@
 
   post();
   window.addEventListener("load", soon);
+  window.addEventListener("resize", soon);  // the LMS changed the frame: check again
   if (window.ResizeObserver) { new window.ResizeObserver(soon).observe(document.body); }
 }());

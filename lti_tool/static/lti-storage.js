@@ -63,6 +63,7 @@
     if (mode === "put") { window.location.href = next.getAttribute("href"); } else { next.submit(); }
   }
 
+  function start() {
   if (window.parent === window) { goOn(); return; }  // not in a frame: the cookie works
   if (mode === "put") {
     storageFrame("lti.put_data").then(function (frame) {
@@ -91,4 +92,8 @@
       goOn();
     }, goOn);
   }
+  }
+
+  // Once the page has loaded (its other scripts too): leaving earlier would cut them off.
+  if (document.readyState === "complete") { start(); } else { window.addEventListener("load", start); }
 }());
