@@ -15,7 +15,7 @@ import urllib.request
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from playwright.sync_api import BrowserContext, Route, expect
+from playwright.sync_api import BrowserContext, Frame, Page, Route, expect
 
 from lti_tool.demo import roster
 from tests.browser.pages.lms import LmsPage
@@ -83,6 +83,15 @@ def refuse_cookies(context: BrowserContext, tool_url: str) -> CookieRefusal:
     return refusal
 
 
+def fitted(page: Page, frame: Frame) -> None:
+    """Wait until the LMS has sized the frame to the page and the frame has painted it."""
+    page.wait_for_function(
+        "() => document.querySelector('iframe.lms-frame').style.height !== ''")
+    frame.wait_for_load_state("networkidle")
+    frame.wait_for_function("() => document.documentElement.scrollHeight <= window.innerHeight")
+    page.wait_for_timeout(300)  # the cross-site frame's paint, for the full-page screenshot
+
+
 @pytest.fixture
 def refused(new_context, live_server) -> tuple[BrowserContext, CookieRefusal]:
     context = new_context()
@@ -111,14 +120,12 @@ def test_a_launch_without_any_cookie_reaches_the_dashboard_and_saves_a_plan(
 
     # "Back to the course" goes to the practice LMS's course page, out of the frame.
     back = frame.get_by_role("link", name="Back to the course")
-    expect(back).to_have_attribute("href", f"{live_server.lms_url}/demo/?as={launched.member.user_id}")
+    course_page = f"{live_server.lms_url}/demo/?as={launched.member.user_id}"
+    expect(back).to_have_attribute("href", course_page)
     expect(back).to_have_attribute("target", "_top")
 
     # lti.frameResize: the LMS gave the frame the page's height, so it needs no scroll bar.
-    page.wait_for_function(
-        "() => document.querySelector('iframe.lms-frame').style.height !== ''")
-    frame.wait_for_function(
-        "() => document.documentElement.scrollHeight <= window.innerHeight")
+    fitted(page, frame)
     assert frame.evaluate("() => window.innerHeight") > 768  # taller than the LMS window
 
     assert_accessible(frame, "dashboard without cookies")
@@ -141,6 +148,7 @@ def test_a_launch_without_any_cookie_reaches_the_dashboard_and_saves_a_plan(
     expect(teacher.heading).to_have_text(f"Cookieless rota {t}")
     expect(frame.locator("main")).to_contain_text(f"Tuesday: Tomasz {t}")
     assert ref.plan_id > 0
+    fitted(page, frame)
     screenshot(page, "cookieless-plan", "laptop")
     assert_accessible(frame, "plan page without cookies")
     assert not [c for c in context.cookies() if c["domain"] == "127.0.0.1"]
@@ -153,5 +161,7 @@ def test_the_cookieless_dashboard_fits_a_tablet(new_context, live_server):
     lms = LmsPage(page, live_server.lms_url, live_server.tool_url)
     launched = lms.launch(lms.member("teacher", 1))
     expect(launched.frame.locator('meta[name="staffroom-session"]')).to_have_count(1)
+    expect(launched.frame.locator("main h1")).to_have_text(roster.COURSE.title)
+    fitted(page, launched.frame)
     screenshot(page, "cookieless-dashboard", "tablet")
     assert_accessible(launched.frame, "dashboard without cookies (tablet)")
