@@ -89,7 +89,8 @@ def fitted(page: Page, frame: Frame) -> None:
         "() => document.querySelector('iframe.lms-frame').style.height !== ''")
     frame.wait_for_load_state("networkidle")
     frame.wait_for_function("() => document.documentElement.scrollHeight <= window.innerHeight")
-    page.wait_for_timeout(300)  # the cross-site frame's paint, for the full-page screenshot
+    page.evaluate("() => window.scrollTo(0, 0)")
+    page.wait_for_timeout(500)  # the cross-site frame's paint, for the full-page screenshot
 
 
 @pytest.fixture
