@@ -230,7 +230,6 @@ def token_headers(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    app.config.setdefault("SESSION_TOKEN_MAX_AGE", 3600)
     app.session_interface = StaffroomSessionInterface()
     app.after_request(token_headers)
     app.add_template_global(lambda: g.get("session_token"), "session_token")
