@@ -402,3 +402,27 @@ def test_a_token_in_an_address_is_read_from_query_header_or_form(safari):
     query = parse_qs(urlsplit(f"/courses/1/?_st={token}").query)
     assert query["_st"] == [token]
     assert safari.client.get("/courses/1/").status_code == 401  # nothing: not launched
+
+
+def test_the_observation_autosave_works_in_a_token_session(app, platform):
+    from tests.observations.conftest import Person, move, observation, start
+
+    amara = Person(app, platform, "teacher-1", "Amara Okafor", [INSTRUCTOR], COURSE_1)
+    tomasz = Person(app, platform, "teacher-2", "Tomasz Nowak", [INSTRUCTOR], COURSE_1)
+    oid = start(amara, tomasz.sub)
+    assert move(tomasz, oid, "scheduled").status_code == 303
+    assert move(tomasz, oid, "in_progress").status_code == 303
+    # Tomasz, in the lesson, on a tablet whose browser keeps no cookie in the frame.
+    tablet = Cookieless(app, platform)
+    token = token_of(tablet.launch(sub="teacher-2", name="Tomasz Nowak"))
+    lesson = tablet.client.get(f"/courses/1/observations/{oid}/lesson?_st={token}")
+    assert lesson.status_code == 200, lesson.get_data(as_text=True)[:500]
+    resp = tablet.client.post(
+        f"/courses/1/observations/{oid}/autosave",
+        json={"version": observation(oid).version, "notes": [
+            {"key": "n1", "tag": "strength", "body": "Cold-calling drew in the back row",
+             "at": "2026-12-01T09:05:00Z"}], "ratings": {}, "answers": {}},
+        headers={"X-CSRFToken": CSRF.search(lesson.get_data(as_text=True)).group(1),
+                 sessions.TOKEN_HEADER: token})
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    assert [n.body for n in observation(oid).notes] == ["Cold-calling drew in the back row"]
