@@ -77,7 +77,9 @@
 
   function onLink(event) {
     var link = event.target.closest ? event.target.closest("a[href]") : null;
-    var href = link && withToken(link.getAttribute("href"));
+    // A link within the page (the skip link, a heading) stays one: no reload.
+    if (!link || link.getAttribute("href").charAt(0) === "#") { return; }
+    var href = withToken(link.getAttribute("href"));
     if (href) { link.setAttribute("href", href); }
   }
   document.addEventListener("click", onLink, true);

@@ -119,6 +119,12 @@ def test_a_launch_without_any_cookie_reaches_the_dashboard_and_saves_a_plan(
     # The address in the frame's history carries the session: a reload keeps working.
     assert parse_qs(urlsplit(frame.url).query).get("_st") == [token]
 
+    # A link within the page stays one (the skip link): no reload, no token added.
+    here = frame.url
+    frame.locator("a.skip-link").dispatch_event("click")
+    expect(frame.locator("a.skip-link")).to_have_attribute("href", "#main")
+    assert frame.url.split("#")[0] == here.split("#")[0]
+
     # "Back to the course" goes to the practice LMS's course page, out of the frame.
     back = frame.get_by_role("link", name="Back to the course")
     course_page = f"{live_server.lms_url}/demo/?as={launched.member.user_id}"
