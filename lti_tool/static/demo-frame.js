@@ -4,9 +4,6 @@
 // - lti.frameResize: the frame takes the height the tool asks for (no inner scroll bar).
 (function () {
   "use strict";
-  var frame = document.querySelector("iframe[data-tool-origin]");
-  if (!frame) { return; }
-  var toolOrigin = frame.getAttribute("data-tool-origin");
   var store = {};
   var MAX_HEIGHT = 20000;
 
@@ -15,9 +12,14 @@
     event.source.postMessage(message, event.origin);
   }
 
+  // Listening from the start (this script runs before the frame is in the page); the
+  // frame and the tool's origin are looked up when a message comes.
   window.addEventListener("message", function (event) {
     var data = event.data;
     if (!data || typeof data !== "object" || typeof data.subject !== "string") { return; }
+    var frame = document.querySelector("iframe[data-tool-origin]");
+    if (!frame) { return; }
+    var toolOrigin = frame.getAttribute("data-tool-origin");
     if (event.origin !== toolOrigin || event.source !== frame.contentWindow) {
       if (data.subject.indexOf("lti.") === 0 && event.source) {
         reply(event, { subject: data.subject + ".response",
