@@ -26,8 +26,15 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc):  # type: ignore[no-untyped-def]
-        from lti_tool.courses.identity import opened_by_the_previous_person, switched_page
+        from lti_tool.courses.identity import (
+            opened_by_the_previous_person,
+            refused_token_page,
+            switched_page,
+        )
 
+        refused = refused_token_page()
+        if refused is not None:
+            return refused
         switched = opened_by_the_previous_person()
         if switched is not None:
             return switched_page(switched)

@@ -8,6 +8,7 @@ skipped unless ``STAFFROOM_TEST_POSTGRES=1`` (see the README).
 
 from __future__ import annotations
 
+import html
 import os
 import re
 from collections.abc import Iterator
@@ -214,8 +215,7 @@ class LtiFlow:
 
     def start(self, fixture: str | None = None, **params: str) -> dict[str, str]:
         resp = self.login(fixture=fixture, **params)
-        assert resp.status_code == 302, resp.get_data(as_text=True)
-        auth = parse_auth_redirect(resp.headers["Location"])
+        auth = parse_auth_redirect(auth_request_url(resp))
         self.state, self.nonce = auth["state"], auth["nonce"]
         return auth
 
@@ -239,12 +239,29 @@ class LtiFlow:
         return self.post_launch(self.tp.sign(body, **(sign or {})))
 
 
+def auth_request_url(resp) -> str:  # type: ignore[no-untyped-def]
+    """Where a login sends the browser: its redirect, or the page that first stores the
+    state in the platform's storage (when the login offered ``lti_storage_target``)."""
+    if resp.status_code == 302:
+        return resp.headers["Location"]
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 200, page
+    assert 'data-lti-storage="put"' in page, page
+    match = re.search(r'<a class="button" href="([^"]+)" data-lti-storage-next>', page)
+    assert match, page
+    return html.unescape(match.group(1))
+
+
 def landed_in(resp) -> str:  # type: ignore[no-untyped-def]
-    """Where a staff launch landed: the canonical address of the page it rendered."""
+    """Where a staff launch landed: the canonical address of the page it rendered.
+
+    Without its session token (``_st``): the launch's page carries one in case the
+    browser keeps no cookie (``lti_tool.courses.sessions``).
+    """
     assert resp.status_code == 200, resp.get_data(as_text=True)[:500]
     match = re.search(r'<link rel="canonical" href="([^"]+)">', resp.get_data(as_text=True))
     assert match, "the launch response names no canonical address"
-    return match.group(1)
+    return re.sub(r"[?&]_st=[^&]*$", "", html.unescape(match.group(1)))
 
 
 @pytest.fixture

@@ -103,20 +103,36 @@ def membership_key(platform_id: int, sub: str, context_id: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
-def remember_course(course_id: int, person_id: int, key: str, locale: str | None = None) -> None:
+# The launch's return URL ("back to the course") is kept for the few courses launched last,
+# and only when short enough: the session cookie must stay well under 4 kB.
+RETURN_URL_LIMIT = 512
+RETURN_URLS_KEPT = 3
+
+
+def remember_course(course_id: int, person_id: int, key: str, locale: str | None = None,
+                    return_url: str | None = None) -> None:
     """Bind this browser session to a person in a course after a valid launch.
 
     ``locale`` is the launch's, as Babel names it: the course's pages follow it.
+    ``return_url`` is where "Back to the course" goes (already checked: see
+    :func:`lti_tool.courses.launch.return_link`).
     """
     start_person_session(person_id)
     courses = dict(session.get(SESSION_KEY, {}))
     entry: dict[str, object] = {"p": person_id, "k": key, "at": int(time.time())}
     if locale:
         entry["l"] = locale
+    if return_url and len(return_url) <= RETURN_URL_LIMIT:
+        entry["r"] = return_url
     courses[str(course_id)] = entry
+    by_age = sorted(courses.items(), key=lambda kv: kv[1]["at"])
     if len(courses) > MAX_COURSES_IN_SESSION:
-        oldest = sorted(courses.items(), key=lambda kv: kv[1]["at"])
-        courses = dict(oldest[-MAX_COURSES_IN_SESSION:])
+        by_age = by_age[-MAX_COURSES_IN_SESSION:]
+    courses = {
+        cid: e if i >= len(by_age) - RETURN_URLS_KEPT or "r" not in e
+        else {k: v for k, v in e.items() if k != "r"}
+        for i, (cid, e) in enumerate(by_age)
+    }
     session[SESSION_KEY] = courses
     session.permanent = True
 
@@ -150,6 +166,13 @@ def course_locale(course_id: int) -> str | None:
     entry = session.get(SESSION_KEY, {}).get(str(course_id)) or {}
     locale = entry.get("l")
     return locale if isinstance(locale, str) else None
+
+
+def course_return_url(course_id: int) -> str | None:
+    """Where "Back to the course" goes for this course: the launch's return URL, if kept."""
+    entry = session.get(SESSION_KEY, {}).get(str(course_id)) or {}
+    url = entry.get("r")
+    return url if isinstance(url, str) else None
 
 
 def load_course_context(course_id: int) -> CourseContext | None:

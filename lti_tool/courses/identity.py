@@ -15,12 +15,13 @@ from flask import current_app, render_template, request
 from itsdangerous import BadData, URLSafeTimedSerializer
 
 from lti_tool.courses.context import identity_switch
+from lti_tool.courses.sessions import token_conflict, token_refused
 
 log = logging.getLogger("lti_tool")
 
 # Fields of a refused form that are not something a person typed.
 _NOT_TYPED = frozenset({"csrf_token", "version", "merged_from", "next", "draft_key", "plan_key",
-                        "template", "action", "_who"})
+                        "template", "action", "_who", "_st"})
 
 
 def opened_by_the_previous_person() -> dict[str, object] | None:
@@ -48,6 +49,26 @@ def switched_page(switch: dict[str, object]):  # type: ignore[no-untyped-def]
     if request.is_json or request.headers.get("X-CSRFToken"):
         return {"error": "signed_in_as_someone_else",
                 "current": switch.get("current"), "previous": switch.get("previous")}, 409
-    typed = [(name, value) for name, value in request.form.items(multi=True)
-             if name not in _NOT_TYPED and value.strip()]
-    return render_template("errors/switched.html", switch=switch, typed=typed), 409
+    return render_template("errors/switched.html", refused=switch, typed=typed_fields()), 409
+
+
+def typed_fields() -> list[tuple[str, str]]:
+    """What a person typed into the refused form, to give back (nothing for a GET)."""
+    if request.method != "POST":
+        return []
+    return [(name, value) for name, value in request.form.items(multi=True)
+            if name not in _NOT_TYPED and value.strip()]
+
+
+def refused_token_page():  # type: ignore[no-untyped-def]
+    """A form sent with a session token that no longer opens its session, if it was one.
+
+    Its CSRF check fails first (the token's session holds the form token): say why,
+    and give the text back, rather than "reload the page".
+    """
+    conflict = token_conflict()
+    if conflict is not None:
+        return switched_page(conflict)
+    if token_refused():
+        return render_template("errors/not_launched.html", typed=typed_fields()), 401
+    return None

@@ -15,9 +15,10 @@ from flask import Flask, g, render_template
 from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import IntegrityError
 
-from lti_tool.courses import deep_linking, roster, targets
+from lti_tool.courses import deep_linking, roster, sessions, targets
 from lti_tool.courses.after_response import after_response
 from lti_tool.courses.context import (
+    course_return_url,
     identity_switch,
     load_course_context,
     membership_key,
@@ -31,6 +32,7 @@ from lti_tool.lti.context import LaunchContext
 from lti_tool.lti.errors import LaunchError
 from lti_tool.lti.handoff import register_launch_handler
 from lti_tool.lti.tool_conf import registration_exists
+from lti_tool.lti.urls import web_origin
 
 log = logging.getLogger("lti_tool.lti")
 
@@ -72,12 +74,15 @@ def handle_launch(ctx: LaunchContext, platform) -> ResponseReturnValue:  # type:
         if ctx.course_id is not None and ctx.roles.is_staff:
             remember_course(ctx.course_id, ctx.person_id, launch_membership_key(ctx),
                             parse_locale(ctx.locale))
+            sessions.offer_token(ctx.person_id, ctx.course_id)
         return deep_linking.start(ctx)
     if ctx.course_id is None:
         return render_template("lti/no_course.html", ctx=ctx)
     g.locale = parse_locale(ctx.locale)
-    remember_course(ctx.course_id, ctx.person_id, launch_membership_key(ctx), g.locale)
+    remember_course(ctx.course_id, ctx.person_id, launch_membership_key(ctx), g.locale,
+                    return_link(ctx, platform))
     if ctx.roles.is_staff:
+        sessions.offer_token(ctx.person_id, ctx.course_id)
         # A placed link's target, or a page asked for before this launch (targets.py).
         course_ctx = course_ctx or load_course_context(ctx.course_id)
         if course_ctx is not None and course_ctx.is_staff:
@@ -88,6 +93,27 @@ def handle_launch(ctx: LaunchContext, platform) -> ResponseReturnValue:  # type:
     if ctx.roles.is_learner:
         return render_template("lti/staff_only.html", ctx=ctx)
     return render_template("lti/no_course_role.html", ctx=ctx)
+
+
+def return_link(ctx: LaunchContext, platform) -> str | None:  # type: ignore[no-untyped-def]
+    """The launch's ``launch_presentation.return_url``, if "Back to the course" may use it.
+
+    Only an http(s) address (``lti/context.py`` keeps no other) on an origin of the
+    platform that launched: its registered addresses, the LMS sites its earlier
+    launches came from (``Platform.origins``), or the site of this launch's own
+    services (Canvas Cloud's school domain, on its first launch); never a third site.
+    """
+    origin = web_origin(ctx.return_url)
+    if origin is None:
+        return None
+    known = platform.origins() | {web_origin(ctx.nrps_url)}
+    return ctx.return_url if origin in known else None
+
+
+def _back_to_course() -> str | None:
+    """Where this course page's "Back to the course" link goes, if the launch said."""
+    course_id = g.get("course_id")
+    return course_return_url(course_id) if course_id is not None else None
 
 
 def _display_name(ctx: LaunchContext) -> str:
@@ -103,4 +129,7 @@ def launch_membership_key(ctx: LaunchContext) -> str:
 
 def init_app(app: Flask) -> None:
     register_launch_handler(app, handle_launch)
+    sessions.init_app(app)
+    app.add_template_global(_back_to_course, "back_to_course")
+    app.add_template_filter(web_origin, "web_origin")
     app.add_template_global(identity_switch, "identity_switch")

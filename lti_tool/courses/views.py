@@ -34,10 +34,11 @@ from lti_tool.courses.context import (
     identity_switch,
     load_course_context,
 )
-from lti_tool.courses.identity import switched_page
+from lti_tool.courses.identity import switched_page, typed_fields
 from lti_tool.courses.models import Membership, Person
 from lti_tool.courses.policy import Permission, requires
 from lti_tool.courses.roster import RosterUnavailableError, refresh, roster_status
+from lti_tool.courses.sessions import token_conflict
 from lti_tool.extensions import db
 from lti_tool.lti.errors import ServiceError
 
@@ -77,11 +78,17 @@ def embedded_by_another_site() -> bool:
 def require_staff_membership():
     if embedded_by_another_site():
         return render_template("errors/embedded.html"), 403
+    conflict = token_conflict()
+    if conflict is not None:
+        # A page opened with someone's session token, after someone else launched here.
+        return switched_page(conflict)
     ctx = load_course_context(g.course_id)
     if ctx is None:
-        # The page asked for (a plan opened in a new tab, or sent by a colleague) is
+        # The session (cookie or token) has ended: what the form held is given back, and
+        # the page asked for (a plan opened in a new tab, or sent by a colleague) is
         # remembered for a short while: the next launch into this course goes there.
-        response = make_response(render_template("errors/not_launched.html"), 401)
+        response = make_response(
+            render_template("errors/not_launched.html", typed=typed_fields()), 401)
         return targets.remember_requested_path(response, g.course_id)
     if not ctx.is_staff:
         return render_template("lti/staff_only.html", ctx=None), 403

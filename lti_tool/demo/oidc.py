@@ -51,6 +51,8 @@ HINT_SALT = "staffroom.practice-lms.lti-message-hint"
 # A launch page left open this long must be reloaded before Staffroom opens again.
 HINT_MAX_AGE = 3600
 ID_TOKEN_LIFETIME = 300
+# The frame that answers the tool's storage messages: the course page around the iframe.
+STORAGE_TARGET = "_parent"
 
 
 class AuthRequestError(Exception):
@@ -98,6 +100,9 @@ def login_initiation(endpoints: Endpoints, member: Member, course: CourseInfo = 
                                               tool.client_id),
         "client_id": tool.client_id,
         "lti_deployment_id": tool.deployment_id,
+        # The course page keeps the tool's launch state for it (LTI postMessage Storage):
+        # demo-frame.js answers lti.put_data / lti.get_data from the tool's origin.
+        "lti_storage_target": STORAGE_TARGET,
     }
 
 

@@ -30,6 +30,7 @@ from flask_wtf import FlaskForm
 
 from lti_tool.demo import nrps, placed, roster
 from lti_tool.demo.oidc import (
+    STORAGE_TARGET,
     AuthRequestError,
     id_token_claims,
     login_initiation,
@@ -206,7 +207,7 @@ def staffroom():
     params = login_initiation(endpoints, member, course, link, deep_linking=adding, tool=tool)
     src = tool.login_url + "?" + urlencode(params)
     return _page("demo/staffroom.html", member=member, frame_src=src, nav="staffroom",
-                 link=link, adding=adding)
+                 link=link, adding=adding, tool_origin=endpoints.tool_origin)
 
 
 @bp.post("/deep-link-return")
@@ -249,6 +250,7 @@ def auth():
         id_token=id_token,
         state=auth_request.state,
         member=auth_request.member,
+        storage_target=STORAGE_TARGET,
     )
 
 

@@ -44,6 +44,23 @@ class CookiesBlockedError(LaunchError):
         self.relaunch_url = relaunch_url
 
 
+class PlatformStorageCheck(Exception):  # noqa: N818 (not an error: a step of the launch)
+    """The state cookie is absent, and the platform keeps the state in its own storage.
+
+    The launch goes on in the browser: a page of the tool asks the platform's
+    storage for the state and nonce (``lti.get_data``) and posts the launch again
+    with them (checklist P1-P3).
+    """
+
+    def __init__(self, storage: dict[str, str], state: str, nonce: str,
+                 form: dict[str, str]) -> None:
+        super().__init__("platform storage check")
+        self.storage = storage
+        self.state = state
+        self.nonce = nonce
+        self.form = form
+
+
 class ServiceError(LtiError):
     """A call to a platform service (key set, token, NRPS) failed."""
 

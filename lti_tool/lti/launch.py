@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import secrets
 import time
 import uuid
@@ -30,7 +31,7 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from flask import current_app, request, url_for
+from flask import current_app, make_response, render_template, request, url_for
 from joserfc import jwt
 from joserfc.errors import BadSignatureError, JoseError
 from joserfc.jws import JWSRegistry
@@ -57,7 +58,13 @@ from lti_tool.lti.context import (
     build_context,
     product_family,
 )
-from lti_tool.lti.errors import CookiesBlockedError, LaunchError, LoginError, LtiError
+from lti_tool.lti.errors import (
+    CookiesBlockedError,
+    LaunchError,
+    LoginError,
+    LtiError,
+    PlatformStorageCheck,
+)
 from lti_tool.lti.models import Platform
 from lti_tool.lti.tool_conf import (
     DatabaseToolConf,
@@ -79,7 +86,13 @@ MAX_ID_LENGTH = 255
 LOGIN_PARAM_LIMITS = {
     "iss": 255, "client_id": 255, "lti_deployment_id": MAX_DEPLOYMENT_ID_LENGTH,
     "login_hint": 2048, "target_link_uri": 2048, "lti_message_hint": 8192,
+    "lti_storage_target": 64,
 }
+# A frame name the platform offers for its client-side storage (LTI postMessage Storage):
+# "_parent" or a frame of the parent window, such as Canvas's "post_message_forwarding".
+_STORAGE_TARGET = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+# How long a "open in a new tab" link restarts the same launch, and only once.
+RESUME_TTL = 300
 
 
 def usable_text(value: Any, limit: int) -> bool:
@@ -265,18 +278,19 @@ class StaffroomOIDCLogin(FlaskOIDCLogin):
         platform = self.validate_oidc_login()
         state = secrets.token_urlsafe(32)
         nonce = secrets.token_urlsafe(32)
-        get_cache().set(
-            "lti-state:" + state,
-            {
-                "nonce": nonce,
-                "platform_id": platform.id,
-                "target_link_uri": self._params["target_link_uri"],
-                "created": int(time.time()),
-                # To restart this login in a new window if the frame's cookies are blocked.
-                "login": {k: self._params[k] for k in RELAUNCH_PARAMS if self._params.get(k)},
-            },
-            current_app.config["LTI_STATE_TTL"],
-        )
+        record: dict[str, Any] = {
+            "nonce": nonce,
+            "platform_id": platform.id,
+            "target_link_uri": self._params["target_link_uri"],
+            "created": int(time.time()),
+            # To restart this login in a new window if the frame's cookies are blocked.
+            "login": {k: self._params[k] for k in RELAUNCH_PARAMS if self._params.get(k)},
+        }
+        self.storage = platform_storage(self._params, platform)
+        if self.storage:
+            record["storage"] = self.storage
+        self.state, self.nonce = state, nonce
+        get_cache().set("lti-state:" + state, record, current_app.config["LTI_STATE_TTL"])
         self._cookie_service.set_cookie(state, state, current_app.config["LTI_STATE_TTL"])
         auth_params = {
             "scope": "openid",
@@ -302,9 +316,59 @@ class StaffroomOIDCLogin(FlaskOIDCLogin):
         return platform.auth_login_url + sep + urlencode(auth_params)
 
 
+def platform_storage(params: dict[str, str], platform: RegisteredPlatform) -> dict[str, str] | None:
+    """The platform's client-side storage for this login, if it offers one (checklist P1).
+
+    Offered by the ``lti_storage_target`` login parameter; the messages go to the
+    origin of the platform's OIDC auth endpoint, never to ``*`` (P2).
+    """
+    target = params.get("lti_storage_target") or ""
+    origin = web_origin(platform.auth_login_url)
+    if not _STORAGE_TARGET.match(target) or origin is None:
+        return None
+    return {"target": target, "origin": origin}
+
+
 def begin_login(params: dict[str, str]):  # type: ignore[no-untyped-def]
-    """Answer a login initiation with the redirect to the platform (a Flask response)."""
-    return StaffroomOIDCLogin(params).redirect(external_url("lti.launch"))
+    """Answer a login initiation with the redirect to the platform (a Flask response).
+
+    When the platform offers client-side storage, the answer is instead a page that
+    stores the state and nonce there (``lti.put_data``) and then goes on to the
+    platform: the launch can then be checked where the browser blocks the state
+    cookie. The cookie is set all the same, and stays the first proof the launch
+    looks for.
+    """
+    login = StaffroomOIDCLogin(params)
+    url = login._prepare_redirect_url(external_url("lti.launch"))
+    if login.storage:
+        response = make_response(render_template(
+            "lti/platform_storage.html", mode="put", next_url=url, storage=login.storage,
+            state=login.state, nonce=login.nonce,
+        ))
+    else:
+        response = make_response("", 302)
+        response.headers["Location"] = url
+    login._cookie_service.update_response(response)
+    return response
+
+
+def resume_handle(login: dict[str, str]) -> str:
+    """A one-time, short-lived handle that starts ``login`` again (in a new tab)."""
+    handle = secrets.token_urlsafe(24)
+    get_cache().set("lti-resume:" + handle, login, RESUME_TTL)
+    return handle
+
+
+def resume_login(handle: str):  # type: ignore[no-untyped-def]
+    """Start again, once, the login a handle names; None if it was used or has expired.
+
+    A top-level tab has the tool's cookies, so the new login binds its state with
+    the cookie as usual: the platform's storage (a frame's) is not asked there.
+    """
+    login = get_cache().pop("lti-resume:" + handle) if len(handle) <= 64 else None
+    if not isinstance(login, dict):
+        return None
+    return begin_login({k: v for k, v in login.items() if k != "lti_storage_target"})
 
 
 # --------------------------------------------------------------------------- launch
@@ -393,15 +457,8 @@ class StaffroomMessageLaunch(FlaskMessageLaunch):
                               status=401)
         cookie = self._cookie_service.get_cookie(state)
         if cookie is None:
-            pending = get_cache().get("lti-state:" + state) or {}
-            login = pending.get("login")
-            raise CookiesBlockedError(
-                "V1",
-                "this browser did not send back the tool's login cookie, so the launch "
-                "cannot be trusted; open Staffroom in a new window, or allow cookies for it",
-                relaunch_url=external_url("lti.login") + "?" + urlencode(login) if login else None,
-            )
-        if not secrets.compare_digest(cookie, state):
+            self._check_platform_storage(state)
+        elif not secrets.compare_digest(cookie, state):
             raise LaunchError("V1", "the launch 'state' does not match this browser's login",
                               status=401)
         record = get_cache().pop("lti-state:" + state)
@@ -412,6 +469,50 @@ class StaffroomMessageLaunch(FlaskMessageLaunch):
                 status=401,
             )
         return record
+
+    # V1 without the cookie: P1-P3
+    def _check_platform_storage(self, state: str) -> None:
+        """The state and nonce this browser's platform storage holds must be the login's.
+
+        Only the tool's own page in the frame asks the platform for them
+        (``lti.get_data``, answered by the platform's origin alone) and posts them
+        back here: a POST with them from anywhere but this tool's origin is refused,
+        so another site cannot claim a check that never ran in this browser.
+        Without a storage, or when it did not answer, the launch is offered in a
+        new tab (where the tool's cookies work).
+        """
+        pending = get_cache().get("lti-state:" + state) or {}
+        storage = pending.get("storage")
+        if storage and not self._form.get("lti_storage_check"):
+            raise PlatformStorageCheck(storage, state, pending["nonce"], self._form)
+        if storage and (self._form.get("lti_storage_state") or self._form.get("lti_storage_nonce")):
+            if request.headers.get("Origin") != tool_origin():
+                raise LaunchError(
+                    "P3", "the platform storage check was not sent by this tool's own page",
+                    status=401,
+                )
+            if not secrets.compare_digest(self._form.get("lti_storage_state", ""), state):
+                raise LaunchError(
+                    "P3", "the state in the LMS's storage is not the one of this launch",
+                    status=401,
+                )
+            if not secrets.compare_digest(
+                self._form.get("lti_storage_nonce", ""), str(pending["nonce"])
+            ):
+                raise LaunchError(
+                    "P3", "the nonce in the LMS's storage is not the one issued at login",
+                    status=401,
+                )
+            return
+        login = pending.get("login")
+        raise CookiesBlockedError(
+            "P3" if storage else "V1",
+            ("the LMS's storage did not confirm this launch" if storage else
+             "this browser did not send back the tool's login cookie")
+            + ", so the launch cannot be trusted; open Staffroom in a new tab, "
+            "or allow cookies for it",
+            relaunch_url=external_url("lti.resume", handle=resume_handle(login)) if login else None,
+        )
 
     # V2
     def _validate_format(self) -> None:

@@ -8,9 +8,9 @@ from flask import Blueprint, jsonify, render_template, request
 
 from lti_tool.extensions import csrf
 from lti_tool.lti import keys
-from lti_tool.lti.errors import CookiesBlockedError, LtiError
+from lti_tool.lti.errors import CookiesBlockedError, LtiError, PlatformStorageCheck
 from lti_tool.lti.handoff import hand_over
-from lti_tool.lti.launch import begin_login, validate_launch
+from lti_tool.lti.launch import begin_login, resume_login, validate_launch
 
 bp = Blueprint("lti", __name__, url_prefix="/lti")
 log = logging.getLogger("lti_tool.lti")
@@ -47,9 +47,35 @@ def login():
 @bp.route("/launch", methods=["POST"])
 @csrf.exempt
 def launch():
-    """Steps 2–4: validate the id_token, then hand the launch over (see ``handoff``)."""
-    ctx, platform = validate_launch(request.form.to_dict())
+    """Steps 2–4: validate the id_token, then hand the launch over (see ``handoff``).
+
+    Without the state cookie, when the login stored the state in the platform's
+    storage, the answer is a page that fetches it from there and posts the launch
+    again with it (checklist P1–P3).
+    """
+    try:
+        ctx, platform = validate_launch(request.form.to_dict())
+    except PlatformStorageCheck as check:
+        fields = {k: v for k, v in check.form.items() if k in ("id_token", "state")}
+        return render_template(
+            "lti/platform_storage.html", mode="get", next_url=request.base_url,
+            storage=check.storage, state=check.state, nonce=check.nonce, fields=fields,
+        )
     return hand_over(ctx, platform)
+
+
+@bp.get("/resume/<handle>")
+def resume(handle: str):
+    """The "open in a new tab" link of a launch whose frame kept no cookie: its login again.
+
+    The handle works once and for a few minutes; it names the login's own
+    parameters (the platform, the person's hint, the link and target), so the new
+    tab opens the same course and target after a complete, cookie-checked launch.
+    """
+    response = resume_login(handle)
+    if response is None:
+        return render_template("lti/resume_expired.html"), 410
+    return response
 
 
 @bp.get("/jwks.json")

@@ -1,8 +1,13 @@
 // The answer to a launch that opens a placed link: go on to the page at once, from the
 // tool's own document, so that the next request is same-origin (a redirect of the LMS's
 // cross-site launch POST would stay cross-site, and course pages refuse cross-site frames).
-// Without JavaScript the link is there to press.
+// In a session without cookies the address carries the session token (session-token.js,
+// a deferred script: it has run by DOMContentLoaded). Without JavaScript the link is there
+// to press.
 "use strict";
-document.querySelectorAll("a[data-follow]").forEach(function (link) {
-  window.location.replace(link.href);
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("a[data-follow]").forEach(function (link) {
+    var withToken = window.staffroomWithToken && window.staffroomWithToken(link.getAttribute("href"));
+    window.location.replace(withToken || link.href);
+  });
 });

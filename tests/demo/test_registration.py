@@ -11,7 +11,7 @@ from lti_tool.extensions import db
 from lti_tool.lti.dynamic_registration import check_configuration, issuer_matches
 from lti_tool.lti.models import Deployment, Platform
 from lti_tool.lti.tool_configuration import ToolUrls, registration_request
-from tests.conftest import landed_in
+from tests.conftest import auth_request_url, landed_in
 from tests.demo.conftest import LMS, TOOL, iframe_src, post_form, query
 
 TOOL_URLS = ToolUrls(
@@ -115,7 +115,7 @@ def test_a_launch_through_a_tool_registered_by_url_reaches_the_dashboard(client)
     login = iframe_src(page.get_data(as_text=True))
     assert query(login)["client_id"] == client_id
     assert query(login)["lti_deployment_id"] == deployment
-    auth = client.get(client.get(login).headers["Location"])
+    auth = client.get(auth_request_url(client.get(login)))  # through the storage page
     assert auth.status_code == 200, auth.get_data(as_text=True)
     action, fields = post_form(auth.get_data(as_text=True))
     landed = client.post(action, data=fields)

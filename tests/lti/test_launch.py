@@ -6,7 +6,7 @@ import html
 import logging
 import re
 import time
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -62,15 +62,22 @@ def test_v20_blocked_cookies_offer_the_same_login_in_a_new_window(lti, client, p
     link = re.search(r'<a class="button" href="([^"]+)" target="_blank" rel="noopener">', page)
     assert link, page
     url = urlsplit(link.group(1))
-    assert (url.scheme, url.netloc, url.path) == ("https", "tool.example.org", "/lti/login")
-    params = {k: v[0] for k, v in parse_qs(url.query).items()}
-    assert params == lti.tp.login_params(lti_message_hint=hint)
-    # The new window's login starts a fresh, valid launch.
-    fresh = LtiFlow(client, platform)
-    resp = client.get("/lti/login", query_string=params)
+    # A one-time handle: the login's parameters stay on the server, out of the address.
+    assert (url.scheme, url.netloc) == ("https", "tool.example.org")
+    assert url.path.startswith("/lti/resume/")
+    assert not url.query
+    # The new tab's login is the same login (same person, link and target), started afresh.
+    resp = client.get(url.path)
     auth = parse_auth_redirect(resp.headers["Location"])
+    assert (auth["login_hint"], auth["lti_message_hint"]) == (
+        lti.tp.login_params()["login_hint"], hint)
+    fresh = LtiFlow(client, platform)
     fresh.state, fresh.nonce = auth["state"], auth["nonce"]
     assert fresh.launch().status_code == 200
+    # Used once: the same link again starts nothing.
+    again = client.get(url.path)
+    assert again.status_code == 410
+    assert "already been used or has expired" in again.get_data(as_text=True)
 
 
 def test_v1_state_differs_from_cookie_is_401(lti):

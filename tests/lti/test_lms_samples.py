@@ -15,7 +15,7 @@ import pytest
 from lti_tool.courses.models import Course, Membership, Person
 from lti_tool.extensions import db
 from lti_tool.lti.models import Platform
-from tests.conftest import LtiFlow, landed_in, register
+from tests.conftest import LtiFlow, auth_request_url, landed_in, register
 from tests.support.platform import TestPlatform, load_fixture
 
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
@@ -68,8 +68,9 @@ def test_lms_sample_launches(client, key_server, sample, login, expected):
     flow = LtiFlow(client, tp)
     target = load_fixture(sample)[CLAIM + "target_link_uri"]
     resp = flow.login(fixture=login, target_link_uri=target)
-    assert resp.status_code == 302, resp.get_data(as_text=True)
-    auth = dict(re.findall(r"[?&]([^=&]+)=([^&]*)", resp.headers["Location"]))
+    # Canvas offers its platform storage (lti_storage_target): a page stores the state first.
+    assert resp.status_code == (200 if "canvas" in sample else 302), resp.get_data(as_text=True)
+    auth = dict(re.findall(r"[?&]([^=&]+)=([^&]*)", auth_request_url(resp)))
     flow.state, flow.nonce = auth["state"], auth["nonce"]
 
     resp = flow.launch(sample)

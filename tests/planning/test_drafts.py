@@ -142,6 +142,7 @@ def test_edit_page_wires_autosave_without_inline_script(ada):
     assert f'data-draft-key="plan-{pid}"' in text
     assert 'role="status" aria-live="polite"' in text
     assert re.findall(r"<script[^>]*>", text) == [
+        '<script src="/static/frame-resize.js" defer>',  # lti.frameResize, on every page
         '<script src="/static/planning.js" defer>',
         '<script src="/static/editor/loader.js" defer>',  # the document editor, where needed
     ]
