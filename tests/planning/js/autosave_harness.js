@@ -63,6 +63,7 @@ if (scenario === "local-copy") {
 }
 
 const document = {
+  documentElement: { lang: "en-GB" },  // the launch's language, as base.html sets it
   querySelectorAll: () => [],
   querySelector: (sel) => (sel === "form[data-autosave-url]" ? form : null),
   getElementById: (id) => ({ "autosave-status": status, "local-draft-offer": offer }[id] || null),
