@@ -91,8 +91,20 @@ def read_token(token: str) -> dict[str, Any] | None:
 
 
 def request_token(request: Request) -> str | None:
-    """The session token a request carries: header (scripts), address, or form field."""
-    token = request.headers.get(TOKEN_HEADER) or request.args.get(TOKEN_PARAM)
+    """The session token a request carries: header (scripts), address, or form field.
+
+    A token in the address or a form counts only for a page of the LMS frame: a browser
+    says where a navigation goes (``Sec-Fetch-Dest``), and an address with a token opened
+    in a tab of its own (pasted, sent to a colleague, a middle click) is refused, so
+    that an address never carries someone's session out of the frame; that tab gets
+    "Open Staffroom from your course" instead. A browser too old to say is believed.
+    """
+    token = request.headers.get(TOKEN_HEADER)
+    if token:
+        return token
+    if request.headers.get("Sec-Fetch-Dest", "iframe") != "iframe":
+        return None
+    token = request.args.get(TOKEN_PARAM)
     if not token and request.method == "POST" and request.mimetype in (
         "application/x-www-form-urlencoded", "multipart/form-data"
     ):

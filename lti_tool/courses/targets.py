@@ -44,6 +44,7 @@ from lti_tool.courses import registry
 from lti_tool.courses.context import CourseContext
 from lti_tool.courses.links import in_course
 from lti_tool.courses.models import Course, CourseCopy, Membership, PlacedLink
+from lti_tool.courses.sessions import TOKEN_PARAM
 from lti_tool.db import utcnow
 from lti_tool.extensions import db
 from lti_tool.lti.context import LaunchContext
@@ -297,7 +298,9 @@ def _serializer() -> URLSafeTimedSerializer:
 
 def remember_requested_path(response: Response, course_id: int) -> Response:
     """On "Open Staffroom from your course": remember the page asked for, briefly."""
-    path = request.full_path.rstrip("?")
+    # The address without a session token: the page asked for, not the session.
+    query = urlencode([(k, v) for k, v in request.args.items(multi=True) if k != TOKEN_PARAM])
+    path = request.path + ("?" + query if query else "")
     if request.method != "GET" or in_course(path, course_id) is None or len(path) > 1000:
         return response
     response.set_cookie(

@@ -86,7 +86,9 @@
     if (href) { link.setAttribute("href", href); }
   }
   document.addEventListener("click", onLink, true);
-  document.addEventListener("auxclick", onLink, true);  // middle click: a new tab
+  // (Not on a middle click: a tab of its own would show the token in its address bar, and
+  // the server refuses a token there (sessions.request_token); that tab offers to open
+  // Staffroom from the course. A reload of the frame keeps it: the frame is still a frame.)
   document.addEventListener("submit", function (event) {
     var form = event.target;
     var action = form.getAttribute && withToken(form.getAttribute("action") || window.location.href);

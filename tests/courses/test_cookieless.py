@@ -426,3 +426,47 @@ def test_the_observation_autosave_works_in_a_token_session(app, platform):
                  sessions.TOKEN_HEADER: token})
     assert resp.status_code == 200, resp.get_data(as_text=True)
     assert [n.body for n in observation(oid).notes] == ["Cold-calling drew in the back row"]
+
+
+def test_a_token_in_an_address_opened_outside_the_frame_is_refused(app, safari):
+    """An address with a token, pasted into a tab or sent to a colleague, is no session:
+    the browser says the navigation is a document of its own (Sec-Fetch-Dest), not the
+    LMS's frame, and that tab gets "Open Staffroom from your course" (no session moves)."""
+    token = token_of(safari.launch())
+    in_frame = safari.client.get(f"/courses/1/?_st={token}", headers={"Sec-Fetch-Dest": "iframe"})
+    assert in_frame.status_code == 200
+    for dest in ("document", "empty", "image"):
+        elsewhere = app.test_client(use_cookies=False).get(
+            f"/courses/1/?_st={token}", headers={"Sec-Fetch-Dest": dest})
+        assert elsewhere.status_code == 401, dest
+        assert "Open Staffroom from your course" in elsewhere.get_data(as_text=True)
+    # A script's request names the token in its header: that stays its session.
+    assert safari.client.get("/courses/1/", headers={
+        sessions.TOKEN_HEADER: token, "Sec-Fetch-Dest": "empty"}).status_code == 200
+    script = open("lti_tool/static/session-token.js").read()  # noqa: PTH123, SIM115
+    assert 'addEventListener("auxclick"' not in script  # a middle click opens a tab of its own
+
+
+def test_no_page_names_the_token_in_its_html_nor_remembers_it(app, safari):
+    """Page 2 of "My tasks" names its own address in its forms (come back here): without
+    the token. The page remembered for after the next launch is kept without it too."""
+    from lti_tool.courses import targets
+
+    token = token_of(safari.launch())
+    me, space = person("amara"), course_space()
+    for number in range(60):
+        task(space, f"Task {number}", me)
+    page = safari.client.get(f"/courses/1/tasks/?page=2&_st={token}")
+    assert page.status_code == 200, page.get_data(as_text=True)[:300]
+    text = page.get_data(as_text=True)
+    assert "Task" in text
+    assert text.count(token) == 1  # the <meta> only
+    with app.test_request_context(f"/courses/1/tasks/?page=2&_st={token}"):
+        from flask import make_response
+
+        response = targets.remember_requested_path(make_response("x"), 1)
+    cookie = response.headers.get("Set-Cookie", "")
+    assert targets.RESUME_COOKIE in cookie
+    assert token not in cookie
+    value = cookie.split(";")[0].split("=", 1)[1]
+    assert targets._serializer().loads(value)["p"] == "/courses/1/tasks/?page=2"
