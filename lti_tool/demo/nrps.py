@@ -36,7 +36,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
 from lti_tool.cache import get_cache
-from lti_tool.demo import roster
+from lti_tool.demo import roster, tools
 from lti_tool.demo.platform import CLIENT_ID, PREFIX, Endpoints
 from lti_tool.demo.roster import CourseInfo, Member
 from lti_tool.lti import keys
@@ -123,8 +123,11 @@ def _check_client_assertion(assertion: str, endpoints: Endpoints) -> None:
     now = time.time()
     audience = claims.get("aud")
     audiences = audience if isinstance(audience, list) else [audience]
-    if claims.get("iss") != CLIENT_ID or claims.get("sub") != CLIENT_ID:
-        raise refuse(f"must have iss and sub '{CLIENT_ID}'")
+    # The tool's client id on the practice LMS: the seeded registration or one made by URL.
+    client_id = claims.get("iss")
+    if (not isinstance(client_id, str) or not client_id or claims.get("sub") != client_id
+            or tools.find(client_id, endpoints) is None):
+        raise refuse(f"must have iss and sub the client id of a registered tool ('{CLIENT_ID}')")
     if endpoints.token_url not in audiences:
         raise refuse(f"must have aud '{endpoints.token_url}'")
     exp, iat = claims.get("exp"), claims.get("iat")

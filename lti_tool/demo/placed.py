@@ -34,8 +34,8 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
 from lti_tool.cache import get_cache
-from lti_tool.demo import roster
-from lti_tool.demo.platform import CLIENT_ID, DEPLOYMENT_ID, Endpoints
+from lti_tool.demo import roster, tools
+from lti_tool.demo.platform import Endpoints
 from lti_tool.demo.roster import CourseInfo, Member
 from lti_tool.lti import keys
 
@@ -102,14 +102,18 @@ def read_response(token: str, endpoints: Endpoints
         ) from exc
     claims = decoded.claims
     now = time.time()
+    # The seeded registration or one made by URL (lti_tool.demo.tools) answers.
+    issuer = claims.get("iss")
+    tool = tools.find(issuer, endpoints) if isinstance(issuer, str) and issuer else None
     checks = [
-        (claims.get("iss") == CLIENT_ID, "it was not issued by the tool's client id"),
+        (tool is not None, "it was not issued by the client id of a registered tool"),
         (claims.get("aud") in (endpoints.issuer, [endpoints.issuer]),
          "it is not addressed to the practice LMS"),
         (isinstance(claims.get("exp"), int) and claims["exp"] > now - 60, "it has expired"),
         (claims.get(CLAIM + "message_type") == "LtiDeepLinkingResponse",
          "it is not a deep linking response"),
-        (claims.get(CLAIM + "deployment_id") == DEPLOYMENT_ID, "it names another deployment"),
+        (tool is not None and claims.get(CLAIM + "deployment_id") == tool.deployment_id,
+         "it names another deployment"),
     ]
     for ok, reason in checks:
         if not ok:

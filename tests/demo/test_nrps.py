@@ -210,3 +210,30 @@ def test_the_tools_roster_client_reads_both_courses(live_lms):
     history = fetch_roster(platform, f"{live_lms}/demo/nrps/practice-history-8/memberships")
     staff = {m.name for m in history.members if m.roles.is_staff}
     assert staff == {"Tomasz Nowak", "Daniel Osei"}
+
+
+def test_a_tool_registered_by_url_gets_the_roster_too(client, app, platform):
+    """A registration made by URL (LTI Dynamic Registration) asks for the roster with its own
+    client id; a client id the practice LMS never registered is refused."""
+    from lti_tool.demo import tools
+
+    with app.test_request_context(f"{LMS}/demo/"):
+        tool = tools.add({"name": "Staffroom by URL", "login_url": "http://127.0.0.1:5000/lti/login",
+                          "target_link_uri": "http://127.0.0.1:5000/lti/launch",
+                          "redirect_uris": ("http://127.0.0.1:5000/lti/launch",)})
+    by_url = Platform(name="Practice LMS by URL", issuer=platform.issuer, client_id=tool.client_id,
+                      auth_login_url=platform.auth_login_url,
+                      auth_token_url=platform.auth_token_url, key_set=platform.key_set,
+                      frame_origins=[], active=True)
+    db.session.add(by_url)
+    db.session.commit()
+    resp = client.post(f"{LMS}/demo/token", data=token_form(by_url))
+    assert resp.status_code == 200, resp.get_json()
+    unknown = Platform(name="Never registered", issuer=platform.issuer,
+                       client_id="practice-dr-unknown", auth_login_url=platform.auth_login_url,
+                       auth_token_url=platform.auth_token_url, key_set=platform.key_set,
+                       frame_origins=[], active=True)
+    db.session.add(unknown)
+    db.session.commit()
+    refused = client.post(f"{LMS}/demo/token", data=token_form(unknown))
+    assert (refused.status_code, refused.get_json()["error"]) == (401, "invalid_client")
