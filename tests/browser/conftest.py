@@ -158,7 +158,10 @@ def new_context(browser: Browser, watcher: ProblemWatcher) -> Iterator[ContextFa
     def make(**options) -> BrowserContext:
         options.setdefault("viewport", LAPTOP)
         context = browser.new_context(**options)
-        context.set_default_timeout(10_000)
+        # Waits for a page or a navigation: generous, for a busy 2-core CI machine where a
+        # launch (the OIDC login, the storage page, the launch, the hand-off) takes several
+        # round trips; what must appear still has to appear.
+        context.set_default_timeout(20_000)
         watcher.attach(context)
         contexts.append(context)
         return context
