@@ -233,6 +233,7 @@ FAMILY = ["Adams", "Baker", "Costa", "Diaz", "Evans", "Fischer", "Garcia", "Hugh
           "Jones", "Kaur", "Lopez", "Murphy", "Nowak", "Okafor", "Patel", "Quist", "Reyes",
           "Silva", "Tanaka", "Ueda", "Varga", "Wong"]
 YEAR_START = date(2026, 9, 7)
+LONG_OVERDUE = date.today() - timedelta(days=120)  # before any of teacher 0's planning tasks
 PATTERN = ["unit", "lesson", "lesson", "lesson", "lesson", "meeting", "unit", "lesson",
            "lesson", "lesson", "lesson", "plc_cycle", "unit", "lesson", "lesson", "loose",
            "inquiry", "note", "lesson", "meeting"]
@@ -531,6 +532,14 @@ def seed_observations(school: School) -> None:
                          if 0 in school.teacher_courses(t))
         school.ids["lesson"] = started(course, school.person(colleague), school.person(0),
                                        school.scale.observations).id
+        # A next step of theirs, long overdue: "My tasks" lists it first at every size.
+        from lti_tool.courses.registry import Subject
+        from lti_tool.observations.services import KIND
+        from lti_tool.tasks import services as tasks
+
+        tasks.create_task(Subject(KIND, school.ids["observation"]), tasks.TaskInput(
+            title="Try think-pair-share", owner_id=me, due_on=LONG_OVERDUE, status="todo"),
+            school.person(0))
 
 
 @seeder("notes", order=70)
@@ -543,6 +552,7 @@ def seed_notes(school: School) -> None:
     from bench.notes import last_term, write_notes
     from lti_tool.courses.models import Course, Membership, Person
     from lti_tool.extensions import db
+    from lti_tool.notes import services
 
     per_course = max(1, school.scale.notes // school.courses)
     batch = 0
@@ -558,6 +568,13 @@ def seed_notes(school: School) -> None:
             batch = write_notes(db.session.get(Course, course_id), staff, learners,
                                 per_course, batch)
             classes.append(learners)
+        # A follow-up of theirs, long overdue: "My tasks" lists it first at every size.
+        services.create_notes(
+            db.session.get(Course, school.course_ids[0]), school.person(0), classes[0][:1],
+            services.NoteInput(category="support", body="Struggled with the homework.",
+                               visibility="our", follow_up="Call home",
+                               follow_up_owner_id=school.teacher_ids[0],
+                               follow_up_due=LONG_OVERDUE))
         last_term(classes[0][-max(1, len(classes[0]) // 10):])
         school.ids["learner"] = classes[0][0].id
 
