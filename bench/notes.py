@@ -41,12 +41,47 @@ CATEGORIES = ("academic", "strength", "celebration", "attendance", "family", "su
 VISIBILITIES = ("our", "our", "our", "course", "me")
 
 
-def seed(course: Any, learners: int, notes: int) -> None:
-    from lti_tool.courses.models import Course, Membership, Person
+def write_notes(course: Any, staff: list[Any], people: list[Any], notes: int,
+                first_batch: int = 0) -> int:
+    """``notes`` notes about ``people`` in ``course`` by its ``staff``, written through
+    :func:`lti_tool.notes.services.create_notes` a class at a time (as after a group
+    activity): categories, visibilities, key notes and follow-ups in rotation. Returns the
+    next batch number, so that later calls carry on the rotation."""
+    from lti_tool.notes import services
+
+    written, batch = 0, first_batch
+    while written < notes:
+        size = min(len(people), notes - written)
+        start = (batch * 137) % len(people)
+        chosen = (people[start:] + people[:start])[:size]
+        author = staff[batch % len(staff)]
+        data = services.NoteInput(
+            category=CATEGORIES[batch % len(CATEGORIES)],
+            body=f"Batch {batch}: worked well with a partner; check the **homework** log.",
+            visibility=VISIBILITIES[batch % len(VISIBILITIES)], is_key=batch % 10 == 0,
+            follow_up="Check in next week" if batch % 5 == 0 else "",
+            follow_up_owner_id=author.id if batch % 5 == 0 else None)
+        services.create_notes(course, author, chosen, data)
+        written += size
+        batch += 1
+    return batch
+
+
+def last_term(people: list[Any]) -> None:
+    """These learners' notes were written last term: they have none this term."""
     from lti_tool.db import utcnow
     from lti_tool.extensions import db
-    from lti_tool.notes import services
     from lti_tool.notes.models import LearnerNote
+
+    db.session.execute(sa.update(LearnerNote).where(
+        LearnerNote.learner_id.in_([p.id for p in people]))
+        .values(created_at=utcnow() - timedelta(days=400)))
+    db.session.commit()
+
+
+def seed(course: Any, learners: int, notes: int) -> None:
+    from lti_tool.courses.models import Course, Membership, Person
+    from lti_tool.extensions import db
 
     staff = db.session.scalars(
         sa.select(Person).join(Membership, Membership.person_id == Person.id)
@@ -68,28 +103,8 @@ def seed(course: Any, learners: int, notes: int) -> None:
     db.session.add_all(Membership(course_id=other.id, person_id=p.id, roles="learner",
                                   is_learner=True, active=True) for p in people[::2])
     db.session.commit()
-    # Learners without a note this term: the last tenth of the class gets notes last term.
-    written = 0
-    batch = 0
-    while written < notes:
-        size = min(learners, notes - written)
-        start = (batch * 137) % learners
-        chosen = (people[start:] + people[:start])[:size]
-        author = staff[batch % len(staff)]
-        data = services.NoteInput(
-            category=CATEGORIES[batch % len(CATEGORIES)],
-            body=f"Batch {batch}: worked well with a partner; check the **homework** log.",
-            visibility=VISIBILITIES[batch % len(VISIBILITIES)], is_key=batch % 10 == 0,
-            follow_up="Check in next week" if batch % 5 == 0 else "",
-            follow_up_owner_id=author.id if batch % 5 == 0 else None)
-        services.create_notes(course, author, chosen, data)
-        written += size
-        batch += 1
-    last_term = utcnow() - timedelta(days=400)
-    db.session.execute(sa.update(LearnerNote).where(
-        LearnerNote.learner_id.in_([p.id for p in people[-learners // 10:]]))
-        .values(created_at=last_term))
-    db.session.commit()
+    write_notes(course, staff, people, notes)
+    last_term(people[-learners // 10:])
     if db.engine.dialect.name == "postgresql":
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(sa.text("VACUUM ANALYZE"))

@@ -54,19 +54,13 @@ def observations(course: Any, count: int) -> list[int]:
         .order_by(Person.id)).all()
     if len(staff) < 2:
         raise ValueError("the course needs two staff members at least")
-    template = services.usable_templates(staff[0])[0]
     made = []
     for i in range(count):
         observee = staff[i % len(staff)]
         observer = staff[(i + 1 + i // len(staff)) % len(staff)]
         if observer.id == observee.id:
             observer = staff[(i + 1) % len(staff)]
-        obs = services.request_observation(course, observee, services.RequestInput(
-            as_role="observee", colleague_id=observer.id, template_id=template.template.id,
-            lesson_title=f"Lesson {i + 1}: forces and motion", scheduled_on=date(2026, 11, 2),
-            message="Could you look at my questioning?"))
-        obs = services.transition(obs, observer, State.SCHEDULED, obs.version)
-        obs = services.transition(obs, observer, State.IN_PROGRESS, obs.version)
+        obs = started(course, observee, observer, i)
         keys = [r.criterion_key for r in obs.ratings]
         payload = {
             "notes": [{"key": f"n{i}-{k}", "tag": NOTE_TAGS[(i + k) % 4],
@@ -86,6 +80,21 @@ def observations(course: Any, count: int) -> list[int]:
             obs = services.transition(obs, observee, State.CLOSED, obs.version)
         made.append(obs.id)
     return made
+
+
+def started(course: Any, observee: Any, observer: Any, i: int = 0) -> Any:
+    """An observation the observee asked for, accepted and started by the observer: the
+    lesson form is open (through the services, as teachers do it)."""
+    from lti_tool.observations import services
+    from lti_tool.observations.models import State
+
+    template = services.usable_templates(observee)[0]
+    obs = services.request_observation(course, observee, services.RequestInput(
+        as_role="observee", colleague_id=observer.id, template_id=template.template.id,
+        lesson_title=f"Lesson {i + 1}: forces and motion", scheduled_on=date(2026, 11, 2),
+        message="Could you look at my questioning?"))
+    obs = services.transition(obs, observer, State.SCHEDULED, obs.version)
+    return services.transition(obs, observer, State.IN_PROGRESS, obs.version)
 
 
 def _world(app: Any) -> tuple[Any, Any]:

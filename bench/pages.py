@@ -78,6 +78,8 @@ class Scale:
     revisions: int  # per plan
     tasks: int
     comments: int
+    observations: int  # in course 0, among its staff
+    notes: int  # about the learners, spread over the courses
 
     def scaled(self, name: str, factor: float) -> Scale:
         counts = {
@@ -89,7 +91,7 @@ class Scale:
 
 
 FULL = Scale("full", learners=1000, teachers=60, plans=500, revisions=20, tasks=2000,
-             comments=5000)
+             comments=5000, observations=1000, notes=20000)
 TENTH = FULL.scaled("tenth", 0.1)
 SIZES = {"full": FULL, "tenth": TENTH}
 
@@ -186,6 +188,7 @@ class Page:
     label: str
     url: Callable[[School], str]
     before: Callable[[School], None] | None = None  # untimed, before each request
+    writes: str = ""  # why the page writes on the request path, if it must
 
 
 SEEDERS: dict[str, Seeder] = {}
@@ -203,13 +206,15 @@ def seeder(name: str, order: int) -> Callable[[Callable[[School], None]], Callab
 
 
 def page(name: str, order: int, label: str, url: Callable[[School], str],
-         before: Callable[[School], None] | None = None) -> None:
+         before: Callable[[School], None] | None = None, *, writes: str = "") -> None:
     """Register a page to measure: a GET of ``url(school)`` as teacher 0, answered 200.
 
     ``before(school)``, if given, runs before each request, untimed and uncounted (in an
-    application context): what colleagues do between two visits of the page.
+    application context): what colleagues do between two visits of the page. ``writes``
+    says why a page writes on the request path by design (an audit line); every other
+    page must not write there.
     """
-    PAGES[name] = Page(name, order, label, url, before)
+    PAGES[name] = Page(name, order, label, url, before, writes)
 
 
 # --- text ---------------------------------------------------------------------------------------
@@ -228,6 +233,7 @@ FAMILY = ["Adams", "Baker", "Costa", "Diaz", "Evans", "Fischer", "Garcia", "Hugh
           "Jones", "Kaur", "Lopez", "Murphy", "Nowak", "Okafor", "Patel", "Quist", "Reyes",
           "Silva", "Tanaka", "Ueda", "Varga", "Wong"]
 YEAR_START = date(2026, 9, 7)
+LONG_OVERDUE = date.today() - timedelta(days=120)  # before any of teacher 0's planning tasks
 PATTERN = ["unit", "lesson", "lesson", "lesson", "lesson", "meeting", "unit", "lesson",
            "lesson", "lesson", "lesson", "plc_cycle", "unit", "lesson", "lesson", "loose",
            "inquiry", "note", "lesson", "meeting"]
@@ -501,6 +507,78 @@ def seed_comments(school: School) -> None:
             services.mark_mentions_seen(me_person.id, Subject(PLAN_KIND, plan_id))
 
 
+@seeder("observations", order=60)
+def seed_observations(school: School) -> None:
+    """Observations among course 0's staff, through the feature's services (as
+    ``bench/observations.py`` makes them: all shared, two in three reflected on, some
+    closed), and one that teacher 0 has started observing: its lesson form is open."""
+    import sqlalchemy as sa
+
+    from bench.observations import observations, started
+    from lti_tool.courses.models import Course
+    from lti_tool.extensions import db
+    from lti_tool.observations.models import Observation, State
+
+    with school.app.app_context():
+        course = db.session.get(Course, school.course_ids[0])
+        observations(course, school.scale.observations)
+        me = school.teacher_ids[0]
+        school.ids["observation"] = db.session.scalar(
+            sa.select(Observation.id).where(
+                Observation.course_id == course.id, Observation.state == State.REFLECTED,
+                sa.or_(Observation.observer_id == me, Observation.observee_id == me))
+            .order_by(Observation.id))
+        colleague = next(t for t in range(1, len(school.teachers))
+                         if 0 in school.teacher_courses(t))
+        school.ids["lesson"] = started(course, school.person(colleague), school.person(0),
+                                       school.scale.observations).id
+        # A next step of theirs, long overdue: "My tasks" lists it first at every size.
+        from lti_tool.courses.registry import Subject
+        from lti_tool.observations.services import KIND
+        from lti_tool.tasks import services as tasks
+
+        tasks.create_task(Subject(KIND, school.ids["observation"]), tasks.TaskInput(
+            title="Try think-pair-share", owner_id=me, due_on=LONG_OVERDUE, status="todo"),
+            school.person(0))
+
+
+@seeder("notes", order=70)
+def seed_notes(school: School) -> None:
+    """Notes about the learners of every course by its staff, through
+    ``notes.services.create_notes`` (as ``bench/notes.py`` writes them); a tenth of course
+    0's class has notes from last term only."""
+    import sqlalchemy as sa
+
+    from bench.notes import last_term, write_notes
+    from lti_tool.courses.models import Course, Membership, Person
+    from lti_tool.extensions import db
+    from lti_tool.notes import services
+
+    per_course = max(1, school.scale.notes // school.courses)
+    batch = 0
+    with school.app.app_context():
+        classes = []
+        for c, course_id in enumerate(school.course_ids):
+            staff = [school.person(t) for t in range(len(school.teachers))
+                     if c in school.teacher_courses(t)]
+            learners = db.session.scalars(
+                sa.select(Person).join(Membership, Membership.person_id == Person.id)
+                .where(Membership.course_id == course_id, Membership.is_learner.is_(True))
+                .order_by(Person.id)).all()
+            batch = write_notes(db.session.get(Course, course_id), staff, learners,
+                                per_course, batch)
+            classes.append(learners)
+        # A follow-up of theirs, long overdue: "My tasks" lists it first at every size.
+        services.create_notes(
+            db.session.get(Course, school.course_ids[0]), school.person(0), classes[0][:1],
+            services.NoteInput(category="support", body="Struggled with the homework.",
+                               visibility="our", follow_up="Call home",
+                               follow_up_owner_id=school.teacher_ids[0],
+                               follow_up_due=LONG_OVERDUE))
+        last_term(classes[0][-max(1, len(classes[0]) // 10):])
+        school.ids["learner"] = classes[0][0].id
+
+
 @seeder("statistics", order=80)
 def gather_statistics(school: School) -> None:
     """PostgreSQL: what autovacuum does on a live server (dead rows gone, planner statistics).
@@ -561,6 +639,16 @@ page("export", 49, "Plan export (Markdown)", lambda s: f"{s.plan_url}/export.md"
 page("tasks", 60, "My tasks", lambda s: f"{s.course_url}/tasks/")
 page("new-task", 62, "New task", lambda s: f"{s.course_url}/tasks/new?on=plan:{s.ids['plan']}")
 page("search", 70, "Search (a common word)", lambda s: f"{s.course_url}/search?q={SEARCH_WORD}")
+page("observations", 80, "Observations (the course's list)",
+     lambda s: f"{s.course_url}/observations/")
+page("observation", 82, "Observation (shared, reflected on)",
+     lambda s: f"{s.course_url}/observations/{s.ids['observation']}")
+page("lesson-form", 84, "Observation lesson form",
+     lambda s: f"{s.course_url}/observations/{s.ids['lesson']}/lesson")
+page("notes", 90, "Notes: the class list", lambda s: f"{s.course_url}/notes/")
+page("learner", 92, "Notes: a learner's profile",
+     lambda s: f"{s.course_url}/notes/learners/{s.ids['learner']}",
+     writes="reading notes is audited: one INSERT of the notes shown, before the page is sent")
 
 
 # --- building a school ------------------------------------------------------------------------
@@ -882,7 +970,8 @@ def run_one(kind: str, scale: Scale, *, postgres_url: str, workdir: Path, repeat
 
 def describe(scale: Scale) -> str:
     return (f"{scale.learners} learners, {scale.teachers} teachers, {scale.plans} plans × "
-            f"{scale.revisions} revisions, {scale.tasks} tasks, {scale.comments} comments")
+            f"{scale.revisions} revisions, {scale.tasks} tasks, {scale.comments} comments, "
+            f"{scale.observations} observations, {scale.notes} notes")
 
 
 # --- report ------------------------------------------------------------------------------------

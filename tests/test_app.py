@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.exc import OperationalError
 
 from lti_tool import create_app
@@ -122,3 +123,26 @@ def test_front_page_explains_the_tool(client):
     page = client.get("/").get_data(as_text=True)
     assert "Staffroom opens from inside your school" in page
     assert 'href="/admin/"' in page
+
+
+def test_postgresql_connections_run_without_jit(tmp_path):
+    """The registry's combined visibility rules pass PostgreSQL's JIT cost threshold, and
+    compiling cost the dashboard 130 ms or more at a school's size; engine options given in
+    the configuration are kept beside the setting."""
+    app = create_app({"ENV_NAME": "testing", "INSTANCE_PATH": str(tmp_path),
+                      "SQLALCHEMY_DATABASE_URI": "postgresql://127.0.0.1:5432/nowhere",
+                      "SQLALCHEMY_ENGINE_OPTIONS": {
+                          "hide_parameters": True,
+                          "connect_args": {"application_name": "bench"}}})
+    options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert options["hide_parameters"] is True
+    assert options["connect_args"] == {"application_name": "bench", "options": "-c jit=off"}
+    sqlite = create_app({"ENV_NAME": "testing", "INSTANCE_PATH": str(tmp_path),
+                         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/s.db"})
+    assert "connect_args" not in (sqlite.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+
+
+def test_the_database_session_has_jit_off_on_postgresql(app):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("JIT is PostgreSQL's")
+    assert db.session.execute(sa.text("SHOW jit")).scalar() == "off"
