@@ -59,7 +59,12 @@
         if (isFinite(height) && height > 0) {
           // The height of the page inside, plus the frame's own border.
           var border = frame.offsetHeight - frame.clientHeight;
-          frame.style.height = Math.min(Math.ceil(height), MAX_HEIGHT) + border + "px";
+          var wanted = Math.min(Math.ceil(height), MAX_HEIGHT) + border;
+          // A shorter page keeps the taller frame until the person scrolls back up: shrinking
+          // under someone scrolled down would move what they were about to press.
+          if (wanted >= frame.offsetHeight || frame.getBoundingClientRect().top >= 0) {
+            frame.style.height = wanted + "px";
+          }
         }
         break;
       default:

@@ -460,7 +460,9 @@ def test_no_page_names_the_token_in_its_html_nor_remembers_it(app, safari):
     assert page.status_code == 200, page.get_data(as_text=True)[:300]
     text = page.get_data(as_text=True)
     assert "Task" in text
-    assert text.count(token) == 1  # the <meta> only
+    # The page's token (renewed or not) is named once, in the <meta>; no address names any.
+    assert text.count(token_of(page)) == 1
+    assert "_st" not in text
     with app.test_request_context(f"/courses/1/tasks/?page=2&_st={token}"):
         from flask import make_response
 
