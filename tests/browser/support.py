@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import BrowserContext, ConsoleMessage, Frame, Page, Request, Response
+from playwright.sync_api import Error as PlaywrightError
 
 CHROMIUM = Path("/usr/bin/chromium")
 # The flags of the issue: no background traffic, no GPU, no first-run UI, no QUIC.
@@ -117,7 +119,12 @@ class ProblemWatcher:
         # Chromium cancels a page's icon request when the page navigates on: not a fault.
         if request.failure == "net::ERR_ABORTED" and urlsplit(request.url).path in FAVICONS:
             return
-        self.problems.append(f"request failed: {request.method} {request.url}: {request.failure}")
+        try:
+            where = f" (for the page at {request.frame.url})"
+        except PlaywrightError:
+            where = ""
+        self.problems.append(
+            f"request failed: {request.method} {request.url}: {request.failure}{where}")
 
     def _on_response(self, response: Response) -> None:
         if response.status < 400:
@@ -271,3 +278,52 @@ def text_is(pattern: str):
 
 def id_is(element_id: str):
     return lambda info: info["id"] == element_id
+
+
+FRAME_URL_TIMEOUT = 20.0
+
+
+def wait_for_frame_url(page: Page, frame_selector: str, matches, what: str) -> Frame:
+    """Wait until the frame ``frame_selector`` has loaded a document whose address ``matches``.
+
+    Asks the document itself (``location.href``) each time, through the iframe element,
+    rather than waiting for Playwright's navigation event: when a frame's document moves
+    from the LMS's site (the form post of a launch) to the tool's (another site: an
+    out-of-process frame), that event can be missed on a busy machine, and the Frame then
+    still reports the LMS's address while the tool's page is on screen.
+    """
+    document = page.frame_locator(frame_selector).locator(":root")
+    deadline = time.monotonic() + FRAME_URL_TIMEOUT
+    url, loaded = "", False
+    while True:
+        try:
+            url, loaded = document.evaluate(
+                "() => [location.href, document.readyState === 'complete']", timeout=2_000)
+        except PlaywrightError:
+            url, loaded = "", False  # between two documents
+        if url and loaded and matches(url):
+            frame = page.locator(frame_selector).element_handle().content_frame()
+            assert frame is not None, f"{frame_selector} is not a frame"
+            return frame
+        if time.monotonic() > deadline:
+            raise AssertionError(
+                f"{what}: after {FRAME_URL_TIMEOUT:.0f} s the frame is at {url or 'no page'}")
+        page.wait_for_timeout(100)
+
+
+def wait_for_frame_to_settle(page: Page, frame_selector: str, limit: float = 5.0) -> None:
+    """Wait until the frame's height holds still (lti.frameResize after a change of size).
+
+    After a test changes the window's size (to photograph a page at a tablet's size, say),
+    the tool asks the LMS for a new frame height and the LMS resizes the frame a moment
+    later; a click aimed before that moment can land where the button no longer is.
+    """
+    frame = page.locator(frame_selector)
+    deadline = time.monotonic() + limit
+    last = None
+    while time.monotonic() < deadline:
+        height = frame.evaluate("el => el.getBoundingClientRect().height")
+        if height == last:
+            return
+        last = height
+        page.wait_for_timeout(150)

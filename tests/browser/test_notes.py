@@ -22,7 +22,14 @@ from tests.browser.pages.dashboard import StaffOnlyPage
 from tests.browser.pages.lms import FRAME, LmsPage
 from tests.browser.pages.notes import NotesPages
 from tests.browser.pages.planning import tag
-from tests.browser.support import LAPTOP, SIZES, assert_accessible, require_chromium, screenshot
+from tests.browser.support import (
+    LAPTOP,
+    SIZES,
+    assert_accessible,
+    require_chromium,
+    screenshot,
+    wait_for_frame_to_settle,
+)
 
 require_chromium()
 pytestmark = pytest.mark.browser
@@ -40,6 +47,7 @@ def step(pages: NotesPages, name: str) -> None:
         page.set_viewport_size(viewport)
         assert screenshot(page, name, size, FRAME).stat().st_size > 0
     page.set_viewport_size(LAPTOP)
+    wait_for_frame_to_settle(page, FRAME)
 
 
 @pytest.fixture

@@ -36,6 +36,7 @@ from tests.browser.support import (
     assert_accessible,
     require_chromium,
     screenshot,
+    wait_for_frame_to_settle,
 )
 
 require_chromium()
@@ -68,6 +69,7 @@ def step(pages: ObservationPages, name: str) -> None:
         path = screenshot(page, name, size, FRAME)
         assert path.stat().st_size > 0
     page.set_viewport_size(LAPTOP)
+    wait_for_frame_to_settle(page, FRAME)
 
 
 def dashboard(pages: ObservationPages) -> str:

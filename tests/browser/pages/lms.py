@@ -10,6 +10,7 @@ from playwright.sync_api import Frame, FrameLocator, Page
 
 from lti_tool.demo import roster
 from lti_tool.demo.roster import Member
+from tests.browser.support import wait_for_frame_url
 
 FRAME = "iframe.lms-frame"
 
@@ -76,12 +77,11 @@ class LmsPage:
 
     def wait_for_tool(self, member: Member) -> ToolLaunch:
         """Wait for the OIDC login and the launch to end on a page of the tool in the frame."""
-        handle = self.page.locator(FRAME).element_handle()
-        frame = handle.content_frame()
-        assert frame is not None, "the Staffroom page has no tool frame"
         tool = self.tool_url
-        frame.wait_for_url(
-            lambda url: url.startswith(tool + "/") and not url.startswith(tool + "/lti/login")
+        frame = wait_for_frame_url(
+            self.page, FRAME,
+            lambda url: url.startswith(tool + "/") and not url.startswith(tool + "/lti/login"),
+            "the launch did not reach a page of the tool",
         )
         frame.wait_for_load_state("load")
         frame.locator("h1").wait_for()
