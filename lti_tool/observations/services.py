@@ -21,6 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from lti_tool import windows
 from lti_tool.courses import registry
 from lti_tool.courses.models import Course, Membership, Person
 from lti_tool.courses.registry import Subject, SubjectInfo
@@ -869,15 +870,77 @@ def _to_rows(result: Iterable[Any]) -> list[ObservationRow]:
     ]
 
 
-def course_observations(course: Course, person: Person) -> list[ObservationRow]:
-    """The observations of this course the person may see, newest first: one query."""
-    rows = db.session.execute(
+# The course's list, in four groups by where each observation stands, shown in order.
+LIST_GROUPS: dict[str, tuple[State, ...]] = {
+    "now": (State.IN_PROGRESS, State.SHARED),
+    "coming": (State.REQUESTED, State.SCHEDULED),
+    "done": (State.REFLECTED, State.CLOSED),
+    "stopped": (State.DECLINED, State.CANCELLED),
+}
+LIST_SHOWN = 20  # observations of a group at a time
+
+
+def _list_statement() -> sa.Select:
+    """The window of each group, newest first, with each group's size: one statement.
+
+    Every visible observation of the course is numbered within its group (``n``) and
+    the group counted (``total``); the rows of each group's window are read, and the
+    first of each group too, so that a group's size is known even when the window asked
+    for lies beyond its end (that row is not shown).
+    """
+    group = sa.case(
+        *((Observation.state.in_(states), name) for name, states in LIST_GROUPS.items()),
+        else_="stopped",
+    )
+    ranked = (
+        sa.select(
+            Observation.id.label("id"),
+            group.label("grp"),
+            sa.func.row_number().over(
+                partition_by=group,
+                order_by=(Observation.updated_at.desc(), Observation.id.desc()),
+            ).label("n"),
+            sa.func.count().over(partition_by=group).label("total"),
+        )
+        .where(Observation.course_id == sa.bindparam("course_id"),
+               observation_rule(sa.bindparam("person_id"), sa.bindparam("platform_id")))
+        .subquery()
+    )
+    in_window = sa.or_(*(
+        sa.and_(ranked.c.grp == name,
+                ranked.c.n > sa.bindparam(f"{name}_from"),
+                ranked.c.n <= sa.bindparam(f"{name}_from") + LIST_SHOWN)
+        for name in LIST_GROUPS
+    ))
+    return (
         _rows_statement()
-        .where(Observation.course_id == course.id,
-               observation_rule(person.id, person.platform_id))
-        .order_by(Observation.updated_at.desc(), Observation.id.desc())
-    ).all()
-    return _to_rows(rows)
+        .add_columns(ranked.c.grp, ranked.c.n, ranked.c.total)
+        .join(ranked, ranked.c.id == Observation.id)
+        .where(sa.or_(in_window, ranked.c.n == 1))
+        .order_by(ranked.c.grp, ranked.c.n)
+    )
+
+
+_LIST = _list_statement()  # built once: the values are bound parameters
+
+
+def course_observations(course: Course, person: Person,
+                        offsets: dict[str, int] | None = None) -> dict[str, windows.Window]:
+    """The observations of this course the person may see, a window of each group (the
+    first unless ``offsets`` names another): one statement, whatever their number."""
+    offsets = {name: (offsets or {}).get(name, 0) for name in LIST_GROUPS}
+    params = {"course_id": course.id, "person_id": person.id,
+              "platform_id": person.platform_id,
+              **{f"{name}_from": offset for name, offset in offsets.items()}}
+    rows = db.session.execute(_LIST, params).all()
+    items: dict[str, list[ObservationRow]] = {name: [] for name in LIST_GROUPS}
+    totals = dict.fromkeys(LIST_GROUPS, 0)
+    for *row, grp, n, total in rows:
+        totals[grp] = total
+        if offsets[grp] < n <= offsets[grp] + LIST_SHOWN:
+            items[grp].extend(_to_rows([row]))
+    return {name: windows.Window(name, totals[name], offsets[name], LIST_SHOWN, items[name])
+            for name in LIST_GROUPS}
 
 
 def own_observations(person: Person) -> list[ObservationRow]:

@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from lti_tool import markdown
+from lti_tool import markdown, windows
 from lti_tool.courses.models import Course, CourseCopy, Membership, Person
 from lti_tool.courses.registry import Subject
 from lti_tool.db import utcnow
@@ -387,7 +387,6 @@ HOME_LISTS = ("units", "lessons", "meetings", "plc", "inquiry", "notes", "archiv
 UNITS_SHOWN = 6  # units at a time, each with its lessons
 LIST_SHOWN = 8  # items at a time of every other list
 LESSONS_SHOWN = 20  # lessons shown inside a unit; the unit's page lists them all
-OFFSET_DIGITS = 6
 
 
 @dataclass(frozen=True)
@@ -409,33 +408,7 @@ class UnitRow:
     more_lessons: int  # lessons not shown here (see the unit's page)
 
 
-@dataclass(frozen=True)
-class HomeList:
-    """A window of one list: ``items`` are those at ``offset`` (0-based) of ``total``."""
-
-    name: str
-    total: int
-    offset: int
-    shown: int
-    items: list[Any]
-
-    @property
-    def first(self) -> int:
-        return self.offset + 1
-
-    @property
-    def last(self) -> int:
-        return self.offset + len(self.items)
-
-    @property
-    def earlier(self) -> int | None:
-        """The offset of the window before this one, or None at the start."""
-        return max(0, self.offset - self.shown) if self.offset > 0 else None
-
-    @property
-    def later(self) -> int | None:
-        """The offset of the window after this one, or None at the end."""
-        return self.offset + self.shown if self.offset + self.shown < self.total else None
+HomeList = windows.Window  # a window of one list of the space's home
 
 
 @dataclass(frozen=True)
@@ -508,12 +481,7 @@ _HOME_SIZES, _HOME_WINDOWS, _HOME_LESSONS = _home_statements()
 
 def parse_offsets(args: Any) -> dict[str, int]:
     """The windows a teacher asked for (``?units=6``): ASCII digits only, else ignored."""
-    offsets = {}
-    for name in HOME_LISTS:
-        raw = args.get(name, "")
-        if raw and len(raw) <= OFFSET_DIGITS and raw.isascii() and raw.isdigit():
-            offsets[name] = int(raw)
-    return offsets
+    return windows.parse_offsets(args, HOME_LISTS)
 
 
 def space_home(space: Space, offsets: dict[str, int] | None = None,

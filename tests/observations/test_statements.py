@@ -26,3 +26,14 @@ def test_the_list_of_a_course_costs_the_same_with_4_or_40_observations(people, a
     large = list_statements(amara)
     assert small == large
     assert large <= 12, large
+
+
+def test_an_older_window_costs_the_same_as_the_first(people, amara, tomasz):
+    course_id = db.session.scalar(db.select(Course.id))
+    tomasz.get(base(tomasz) + "/")
+    seed_observations(db.session.get(Course, course_id), 30)
+    first = list_statements(amara)
+    amara.get(base(amara) + "/?done=20&now=20")
+    with count_statements() as statements:
+        assert amara.get(base(amara) + "/?done=20&now=20").status_code == 200
+    assert len(statements) == first

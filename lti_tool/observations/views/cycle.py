@@ -28,6 +28,7 @@ from lti_tool.observations.policy import (
 from lti_tool.observations.services import ObservationError, StaleVersionError
 from lti_tool.observations.template_text import criteria as template_criteria
 from lti_tool.observations.views import bp
+from lti_tool.windows import parse_offsets
 
 STALE_MESSAGE = ("{who} changed this observation while you were on the page. Nothing of "
                  "yours was saved yet: what you typed is below, next to what is there now.")
@@ -36,21 +37,12 @@ STALE_MESSAGE = ("{who} changed this observation while you were on the page. Not
 @bp.get("/")
 @requires(Permission.VIEW_COURSE_DASHBOARD)
 def index():
-    """The observations of this course that the teacher may see, by where they stand."""
-    rows = services.course_observations(g.ctx.course, g.ctx.person)
-    groups: dict[str, list[services.ObservationRow]] = {"now": [], "coming": [], "done": [],
-                                                        "stopped": []}
-    for row in rows:
-        state = row.observation.state
-        if state in (State.REQUESTED, State.SCHEDULED):
-            groups["coming"].append(row)
-        elif state in (State.IN_PROGRESS, State.SHARED):
-            groups["now"].append(row)
-        elif state in (State.REFLECTED, State.CLOSED):
-            groups["done"].append(row)
-        else:
-            groups["stopped"].append(row)
-    return render_template("observations/index.html", groups=groups, total=len(rows))
+    """The observations of this course that the teacher may see, by where they stand, a
+    window of each group at a time (``?done=20``)."""
+    groups = services.course_observations(
+        g.ctx.course, g.ctx.person, parse_offsets(request.args, services.LIST_GROUPS))
+    return render_template("observations/index.html", groups=groups,
+                           total=sum(group.total for group in groups.values()))
 
 
 def _request_choices(form: RequestForm) -> None:
