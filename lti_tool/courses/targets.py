@@ -19,16 +19,20 @@ in another course's space is opened with a page that offers such a teacher to li
 two courses (a CSRF-protected form), and tells anyone else why it does not open.
 
 **Relaunch.** A course page opened without a session (a plan's address in a new tab, or
-sent to a colleague) answers "Open Staffroom from your course" and remembers the page in
-a short-lived signed cookie; the next staff launch into that course in the same browser
-goes there, through the course's access checks. Only a path inside that course's area
-is ever followed. Browsers that partition cookies keep the new tab's cookie apart from
-the LMS frame's: there the relaunch works when the LMS opens Staffroom in a window or tab
-of its own.
+sent to a colleague) answers "Open Staffroom from your course" and remembers the page for
+15 minutes, twice: in a signed cookie, and in the shared cache under the course and a
+keyed hash of the browser's address and user agent (never stored as such). The next staff
+launch into that course from the same browser goes there, once, through the course's
+access checks. The cookie serves a frame whose session ended (same frame, same
+partition); the cache serves a new tab, whose cookies browsers keep apart from the LMS
+frame's (partitioned, or blocked). Only a path inside that course's area is ever
+followed.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -40,6 +44,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from wtforms import HiddenField
 
+from lti_tool.cache import get_cache
 from lti_tool.courses import registry
 from lti_tool.courses.context import CourseContext
 from lti_tool.courses.links import in_course
@@ -308,6 +313,7 @@ def remember_requested_path(response: Response, course_id: int) -> Response:
         max_age=RESUME_MAX_AGE, path="/", secure=True, httponly=True, samesite="None",
         partitioned=True,
     )
+    get_cache().set(_browser_key(course_id), path, RESUME_MAX_AGE)
     return response
 
 
@@ -316,14 +322,29 @@ def forget_requested_path(response: Response) -> None:
                            samesite="None", partitioned=True)
 
 
+def _browser_key(course_id: int) -> str:
+    """The cache key of a page remembered for this browser in this course.
+
+    The same browser has the same address and user agent in a new tab and in the LMS's
+    frame; a colleague's browser (who was sent the link) has its own. Both are hashed
+    with the secret key, so the cache never holds them.
+    """
+    seen = f"{request.remote_addr}\n{request.user_agent.string}".encode()
+    secret = current_app.config["SECRET_KEY"]
+    key = secret.encode() if isinstance(secret, str) else secret
+    digest = hmac.new(key, seen, hashlib.sha256)
+    return f"requested-path:{course_id}:{digest.hexdigest()[:40]}"
+
+
 def _resume_path(course_id: int) -> str | None:
+    """The page remembered for this browser in this course (used once), or None."""
+    remembered = get_cache().pop(_browser_key(course_id))
     raw = request.cookies.get(RESUME_COOKIE)
-    if not raw:
-        return None
-    try:
-        data = _serializer().loads(raw, max_age=RESUME_MAX_AGE)
-    except BadSignature:
-        return None
-    if not isinstance(data, dict) or data.get("c") != course_id:
-        return None
-    return in_course(data.get("p"), course_id)
+    if raw:
+        try:
+            data = _serializer().loads(raw, max_age=RESUME_MAX_AGE)
+        except BadSignature:
+            data = None
+        if isinstance(data, dict) and data.get("c") == course_id:
+            remembered = data.get("p")
+    return in_course(remembered, course_id) if isinstance(remembered, str) else None

@@ -442,3 +442,55 @@ def test_the_picker_reads_the_same_number_of_statements_whatever_the_plans(ada):
             create_plan(ada, space, title=f"Unit {more}-{n}")
         create_team_space(ada, f"Team {more}")
     assert counts[0] == counts[1]
+
+
+def browser(app, **environ: str):  # type: ignore[no-untyped-def]
+    """A test client whose every request comes from this address and user agent."""
+    client = app.test_client()
+    client.environ_base.update(environ)
+    return client
+
+
+TABLET = {"REMOTE_ADDR": "203.0.113.7", "HTTP_USER_AGENT": "Tablet browser 1.0"}
+
+
+def test_a_new_tab_whose_cookie_the_frame_cannot_see_still_lands_on_the_page(ada, app, unit):
+    """Partitioned or blocked cookies: the new tab's cookie never reaches the LMS frame."""
+    space, unit_id, _ = unit
+    url = f"/courses/{ada.course_id}/spaces/{space}/plans/{unit_id}"
+    with app.app_context():
+        assert browser(app, **TABLET).get(url).status_code == 401  # the new tab
+    ada.client = browser(app, **TABLET)  # the LMS frame: the same browser, no cookie of it
+    assert location(launch(ada)) == url
+    assert launch(ada).status_code == 200  # used once: the dashboard again
+
+
+def test_a_page_remembered_for_one_browser_does_not_move_another(ada, bo, app, unit):
+    space, unit_id, _ = unit
+    url = f"/courses/{ada.course_id}/spaces/{space}/plans/{unit_id}"
+    with app.app_context():
+        assert browser(app, **TABLET).get(url).status_code == 401
+    for other in ({**TABLET, "REMOTE_ADDR": "203.0.113.8"},
+                  {**TABLET, "HTTP_USER_AGENT": "Laptop browser 2.0"}):
+        bo.client = browser(app, **other)
+        resp = launch(bo)
+        assert resp.status_code == 200
+        assert "The course team" in page(resp)
+    bo.client = browser(app, **TABLET)  # the colleague the link was sent to, in that browser
+    assert location(launch(bo)) == url
+
+
+def test_the_remembered_page_is_kept_under_a_keyed_hash_not_the_address(ada, app, unit):
+    from lti_tool.cache import get_cache
+
+    space, unit_id, _ = unit
+    url = f"/courses/{ada.course_id}/spaces/{space}/plans/{unit_id}"
+    with app.app_context():
+        browser(app, **TABLET).get(url)
+    from lti_tool.courses.targets import _browser_key
+
+    with app.test_request_context(url, environ_base=TABLET):
+        key = _browser_key(ada.course_id)
+        assert get_cache().get(key) == url
+    assert key.startswith(f"requested-path:{ada.course_id}:")
+    assert "203.0.113" not in key and "Tablet" not in key
