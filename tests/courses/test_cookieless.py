@@ -472,3 +472,26 @@ def test_no_page_names_the_token_in_its_html_nor_remembers_it(app, safari):
     assert token not in cookie
     value = cookie.split(";")[0].split("=", 1)[1]
     assert targets._serializer().loads(value)["p"] == "/courses/1/tasks/?page=2"
+
+
+def test_the_deep_linking_picker_works_without_any_cookie(safari):
+    """Placing content from Safari: the picker's pending request lives in the token session."""
+    dl = "https://purl.imsglobal.org/spec/lti-dl/claim/"
+    back = LMS + "/deep_linking_response"
+    picker = safari.launch(message_type="LtiDeepLinkingRequest", resource_link=None, **{
+        dl + "deep_linking_settings": {"deep_link_return_url": back,
+                                       "accept_types": ["ltiResourceLink"],
+                                       "accept_multiple": True, "data": "keep-me"}})
+    body = picker.get_data(as_text=True)
+    assert picker.status_code == 200, body[:800]
+    target = re.search(r'name="target"\s+value="([^"]+)"', body).group(1)
+    answer = safari.client.post(f"/lti/deep-link?_st={token_of(picker)}", data={
+        "csrf_token": CSRF.search(body).group(1), "target": target})
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 200, page[:800]
+    assert f'action="{back}"' in page and 'name="JWT"' in page
+    # Without the token, no cookie says who is asking (nor holds the form's token).
+    again = safari.client.post("/lti/deep-link", data={
+        "csrf_token": CSRF.search(body).group(1), "target": target})
+    assert again.status_code == 400
+    assert 'name="JWT"' not in again.get_data(as_text=True)
