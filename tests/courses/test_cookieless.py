@@ -489,7 +489,8 @@ def test_the_deep_linking_picker_works_without_any_cookie(safari):
         "csrf_token": CSRF.search(body).group(1), "target": target})
     page = answer.get_data(as_text=True)
     assert answer.status_code == 200, page[:800]
-    assert f'action="{back}"' in page and 'name="JWT"' in page
+    assert f'action="{back}"' in page
+    assert 'name="JWT"' in page
     # Without the token, no cookie says who is asking (nor holds the form's token).
     again = safari.client.post("/lti/deep-link", data={
         "csrf_token": CSRF.search(body).group(1), "target": target})
