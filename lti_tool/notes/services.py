@@ -325,13 +325,9 @@ def class_list(course: Course, person: Person, *, query: str = "", show: str = "
         .outerjoin(counts, counts.c.learner_id == Person.id))
     statement = (statement.order_by(Person.family_name, Person.name, Person.id)
                  .limit(CLASS_PAGE).offset((page - 1) * CLASS_PAGE))
-    connection = db.session.connection()
-    if connection.dialect.name == "postgresql":
-        # The rule's subqueries inflate the planner's cost estimate past jit_above_cost, and
-        # compiling the query then takes PostgreSQL 0.2 to 4 s for a query that runs in
-        # 20 to 100 ms: not for this transaction.
-        connection.execute(sa.text("SET LOCAL jit = off"))
-    rows = connection.execute(statement).all()
+    # (On PostgreSQL the rule's subqueries inflate the planner's estimate past
+    # jit_above_cost; the tool's connections run with jit off, lti_tool/config.py.)
+    rows = db.session.execute(statement).all()
     shown = [
         LearnerRow(row.id, Person.display_name.fget(row),  # type: ignore[attr-defined]
                    row[6], row[7], row[8], row[9], row[10])
