@@ -327,3 +327,28 @@ def wait_for_frame_to_settle(page: Page, frame_selector: str, limit: float = 5.0
             return
         last = height
         page.wait_for_timeout(150)
+
+
+def photograph_frame(frame: Frame, frame_selector: str, name: str) -> None:
+    """axe-core on the framed page, then its screenshots from the top at every size.
+
+    The window goes back to a laptop's size afterwards, and the frame is left to settle
+    at the height the tool asks for before the test goes on.
+    """
+    assert_accessible(frame, name)
+    frame.evaluate("() => { document.activeElement?.blur(); window.scrollTo(0, 0); }")
+    page = frame.page
+    for size, viewport in SIZES.items():
+        page.set_viewport_size(viewport)
+        assert screenshot(page, name, size, frame_selector).stat().st_size > 0
+    page.set_viewport_size(LAPTOP)
+    wait_for_frame_to_settle(page, frame_selector)
+
+
+def photograph_page(page: Page, name: str) -> None:
+    """axe-core on a top-level page (the admin's), then its screenshots at every size."""
+    assert_accessible(page, name)
+    for size, viewport in SIZES.items():
+        page.set_viewport_size(viewport)
+        assert screenshot(page, name, size).stat().st_size > 0
+    page.set_viewport_size(LAPTOP)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Frame, Page, expect
+from playwright.sync_api import expect
 
 from tests.browser.pages.lms import FRAME, LmsPage
 from tests.browser.planning_seed import (  # noqa: F401 (planning_seed: a fixture)
@@ -20,27 +20,14 @@ from tests.browser.planning_seed import (  # noqa: F401 (planning_seed: a fixtur
     planning_seed,
 )
 from tests.browser.support import (
-    LAPTOP,
-    SIZES,
     assert_accessible,
+    photograph_frame,
     require_chromium,
-    screenshot,
-    wait_for_frame_to_settle,
     wait_for_frame_url,
 )
 
 require_chromium()
 pytestmark = pytest.mark.browser
-
-
-def photograph(page: Page, frame: Frame, name: str) -> None:
-    assert_accessible(frame, name)
-    frame.evaluate("() => { document.activeElement?.blur(); window.scrollTo(0, 0); }")
-    for size, viewport in SIZES.items():
-        page.set_viewport_size(viewport)
-        assert screenshot(page, name, size, FRAME).stat().st_size > 0
-    page.set_viewport_size(LAPTOP)
-    wait_for_frame_to_settle(page, FRAME)
 
 
 def test_a_teacher_places_a_unit_and_the_new_link_opens_it(page, live_server, watcher,
@@ -56,7 +43,7 @@ def test_a_teacher_places_a_unit_and_the_new_link_opens_it(page, live_server, wa
     choice = frame.get_by_label(f"Unit: {UNIT_TITLE}")
     expect(choice).to_have_attribute("type", "checkbox")  # the practice LMS accepts several
     choice.check()
-    photograph(page, frame, "deep-linking-picker")
+    photograph_frame(frame, FRAME, "deep-linking-picker")
     frame.get_by_role("button", name="Add to the course").click()
 
     # The tool's answer is posted to the practice LMS's return URL, inside the frame.
@@ -64,7 +51,7 @@ def test_a_teacher_places_a_unit_and_the_new_link_opens_it(page, live_server, wa
                                "the picker's answer did not reach the practice LMS")
     expect(frame.locator("h1")).to_have_text("Added to the course")
     expect(frame.locator(".placed-links")).to_contain_text(f"Unit: {UNIT_TITLE}")
-    photograph(page, frame, "deep-linking-returned")
+    photograph_frame(frame, FRAME, "deep-linking-returned")
 
     frame.get_by_role("link", name=f"Open “Unit: {UNIT_TITLE}”").click()
     page.wait_for_url(re.compile(r".*/demo/staffroom\?as=\d+&link=practice-link-\w+"))
@@ -73,7 +60,7 @@ def test_a_teacher_places_a_unit_and_the_new_link_opens_it(page, live_server, wa
     frame = wait_for_frame_url(page, FRAME, re.compile(unit_url + r"(\?_st=[^&]+)?$").match,
                                "the placed link did not open the unit")
     expect(frame.locator("h1")).to_contain_text(UNIT_TITLE)
-    photograph(page, frame, "deep-linking-placed-unit")
+    photograph_frame(frame, FRAME, "deep-linking-placed-unit")
 
     # The course page now lists the link for everyone in the course.
     page.goto(f"{live_server.lms_url}/demo/?as={TEACHER_A.user_id}")

@@ -22,14 +22,7 @@ from tests.browser.pages.dashboard import StaffOnlyPage
 from tests.browser.pages.lms import FRAME, LmsPage
 from tests.browser.pages.notes import NotesPages
 from tests.browser.pages.planning import tag
-from tests.browser.support import (
-    LAPTOP,
-    SIZES,
-    assert_accessible,
-    require_chromium,
-    screenshot,
-    wait_for_frame_to_settle,
-)
+from tests.browser.support import photograph_frame, photograph_page, require_chromium
 
 require_chromium()
 pytestmark = pytest.mark.browser
@@ -38,16 +31,6 @@ AMARA, TOMASZ, DANIEL = (roster.find_member(i) for i in ("1001", "1002", "1005")
 AMELIA = roster.find_member("2013")  # Science only
 AISHA = roster.find_member("2001")  # Science and History
 
-
-def step(pages: NotesPages, name: str) -> None:
-    assert_accessible(pages.frame, name)
-    pages.frame.evaluate("() => { document.activeElement?.blur(); window.scrollTo(0, 0); }")
-    page = pages.frame.page
-    for size, viewport in SIZES.items():
-        page.set_viewport_size(viewport)
-        assert screenshot(page, name, size, FRAME).stat().st_size > 0
-    page.set_viewport_size(LAPTOP)
-    wait_for_frame_to_settle(page, FRAME)
 
 
 @pytest.fixture
@@ -78,13 +61,13 @@ def test_a_key_note_reaches_the_learners_teachers_and_nobody_else(
     science = roster.members(roster.Role.LEARNER, roster.COURSE)
     expect(amara.class_rows).to_have_count(len(science))
     expect(amara.row_of(AMELIA.name)).to_be_visible()
-    step(amara, "notes-class-list")
+    photograph_frame(amara.frame, FRAME, "notes-class-list")
 
     # Two clicks: "Add a note" on her row, then "Save the note".
     amara.add_note_about(AMELIA.name)
     amara.write(category="Academic", key=True,
                 body=f"Give **written** instructions as well as spoken ones ({t}).")
-    step(amara, "notes-new")
+    photograph_frame(amara.frame, FRAME, "notes-new")
     amara.save()
     expect(amara.flash).to_contain_text(f"Note saved about {AMELIA.name}")
     expect(amara.timeline).to_contain_text(f"instructions as well as spoken ones ({t})")
@@ -92,7 +75,7 @@ def test_a_key_note_reaches_the_learners_teachers_and_nobody_else(
     profile = amara.learner_path
     expect(amara.who_can_see).to_contain_text(TOMASZ.name)
     expect(amara.who_can_see).not_to_contain_text(DANIEL.name)
-    step(amara, "notes-learner-profile")
+    photograph_frame(amara.frame, FRAME, "notes-learner-profile")
 
     # A restricted note: colleagues see that it exists; reading it is a logged click.
     amara.follow(amara.link("Add a note"))
@@ -106,7 +89,7 @@ def test_a_key_note_reaches_the_learners_teachers_and_nobody_else(
     amara.follow(amara.button("Add one note to the selected learners"))
     expect(amara.heading).to_have_text("One note about 2 learners")
     amara.write(category="Celebration", body=f"Led the group's experiment ({t}).")
-    step(amara, "notes-new-several")
+    photograph_frame(amara.frame, FRAME, "notes-new-several")
     amara.save()
     expect(amara.flash).to_contain_text("saved about each of the 2 learners")
 
@@ -117,11 +100,11 @@ def test_a_key_note_reaches_the_learners_teachers_and_nobody_else(
     expect(tomasz.timeline).to_contain_text(f"spoken ones ({t})")
     expect(tomasz.timeline).not_to_contain_text(f"start of lessons hard ({t})")
     expect(tomasz.timeline).to_contain_text("A wellbeing note exists")
-    step(tomasz, "notes-profile-colleague")
+    photograph_frame(tomasz.frame, FRAME, "notes-profile-colleague")
     tomasz.follow(tomasz.button(re.compile("^Open it")).first)
     expect(tomasz.frame.locator(".note-body")).to_contain_text(f"start of lessons hard ({t})")
     note = tomasz.path
-    step(tomasz, "notes-restricted-opened")
+    photograph_frame(tomasz.frame, FRAME, "notes-restricted-opened")
 
     # Daniel teaches History only: Amelia, and the notes about her, do not exist for him.
     daniel = open_as(DANIEL, roster.SECOND_COURSE)
@@ -157,7 +140,4 @@ def test_a_key_note_reaches_the_learners_teachers_and_nobody_else(
     expect(log.locator("tr", has_text="create")).to_have_count(3)
     expect(log.locator("tr", has_text="one of 2 added at once")).to_have_count(1)
     expect(log).not_to_contain_text(DANIEL.name)
-    assert_accessible(page, "admin-notes-audit")
-    for size, viewport in SIZES.items():
-        page.set_viewport_size(viewport)
-        screenshot(page, "admin-notes-audit", size)
+    photograph_page(page, "admin-notes-audit")

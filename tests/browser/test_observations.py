@@ -31,12 +31,11 @@ from tests.browser.planning_seed import (  # noqa: F401 (planning_seed: a fixtur
     planning_seed,
 )
 from tests.browser.support import (
-    LAPTOP,
-    SIZES,
     assert_accessible,
+    photograph_frame,
+    photograph_page,
     require_chromium,
     screenshot,
-    wait_for_frame_to_settle,
 )
 
 require_chromium()
@@ -58,20 +57,6 @@ def teachers(new_context, launch, live_server):
     return open_as
 
 
-def step(pages: ObservationPages, name: str) -> None:
-    """axe-core on the frame's page, then screenshots at laptop and tablet sizes."""
-    assert_accessible(pages.frame, name)
-    # The frame's page from its top (headings, who can see it), as a teacher arriving sees it.
-    pages.frame.evaluate("() => { document.activeElement?.blur(); window.scrollTo(0, 0); }")
-    page = pages.frame.page
-    for size, viewport in SIZES.items():
-        page.set_viewport_size(viewport)
-        path = screenshot(page, name, size, FRAME)
-        assert path.stat().st_size > 0
-    page.set_viewport_size(LAPTOP)
-    wait_for_frame_to_settle(page, FRAME)
-
-
 def dashboard(pages: ObservationPages) -> str:
     return "/courses/" + pages.path.split("/")[2] + "/"
 
@@ -89,7 +74,7 @@ def test_two_teachers_run_the_whole_cycle(teachers, launch, new_context, watcher
     amara.invite_to_observe(TEACHER_B.name, lesson, plan=LESSON_1_TITLE,
                             message="Could you watch how I **question** the back row?")
     expect(amara.frame.locator(".privacy")).to_contain_text("Only you and your colleague")
-    step(amara, "observation-new")
+    photograph_frame(amara.frame, FRAME, "observation-new")
     amara.send_request()
     expect(amara.flash).to_contain_text(f"Your request is sent to {TEACHER_B.name}")
     expect(amara.heading).to_have_text(f"{TEACHER_A.name} observed by {TEACHER_B.name}")
@@ -102,7 +87,7 @@ def test_two_teachers_run_the_whole_cycle(teachers, launch, new_context, watcher
     expect(invite.first).to_be_visible()
     tomasz.goto(observation)
     expect(tomasz.frame.locator(".privacy")).to_contain_text("Nobody else")
-    step(tomasz, "observation-request")
+    photograph_frame(tomasz.frame, FRAME, "observation-request")
     tomasz.press("Accept")
     expect(tomasz.flash).to_contain_text("Accepted")
 
@@ -114,7 +99,7 @@ def test_two_teachers_run_the_whole_cycle(teachers, launch, new_context, watcher
     amara.frame.get_by_label(re.compile("draw forces as arrows")).check()
     amara.fill_markdown("What would you like feedback on?",
         "Whether the **quieter** learners join in.")
-    step(amara, "observation-focus")
+    photograph_frame(amara.frame, FRAME, "observation-focus")
     amara.press("Save the focus")
     expect(amara.flash).to_contain_text("The focus is saved")
 
@@ -133,7 +118,7 @@ def test_two_teachers_run_the_whole_cycle(teachers, launch, new_context, watcher
     expect(tomasz.autosave_status).to_contain_text("Saved at", timeout=AUTOSAVE_WAIT)
     # In the launch's language (the practice LMS sends en-GB): a 24-hour time, as the server's.
     expect(tomasz.autosave_status).to_have_text(re.compile(r"^Saved at \d{2}:\d{2}$"))
-    step(tomasz, "observation-lesson")
+    photograph_frame(tomasz.frame, FRAME, "observation-lesson")
     # Before sharing, Amara sees none of it.
     amara.goto(observation)
     expect(amara.frame.locator("main")).not_to_contain_text("Cold-calling with names")
@@ -148,7 +133,7 @@ def test_two_teachers_run_the_whole_cycle(teachers, launch, new_context, watcher
     expect(amara.frame.locator("main")).to_contain_text(f"Cold-calling with names drew in "
                                                         f"the back row ({t})")
     expect(amara.frame.locator(".ratings-table")).to_contain_text("Proficient")
-    step(amara, "observation-shared")
+    photograph_frame(amara.frame, FRAME, "observation-shared")
     amara.fill_markdown("Your reflection",
         "I will count to five before taking answers.")
     amara.frame.get_by_label("Next steps (one per line)").fill(
@@ -166,7 +151,7 @@ def test_two_teachers_run_the_whole_cycle(teachers, launch, new_context, watcher
     amara.goto(observation)
     amara.press("Close the cycle")
     expect(amara.frame.locator(".eyebrow")).to_contain_text("Closed")
-    step(amara, "observation-closed")
+    photograph_frame(amara.frame, FRAME, "observation-closed")
 
     # The finished observation shows under the lesson plan, to the pair only.
     plan = planning_seed.lesson_1.view
@@ -198,7 +183,7 @@ def test_two_teachers_run_the_whole_cycle(teachers, launch, new_context, watcher
 def test_reports_pages_pass_axe_and_are_photographed(teachers):
     amara, = teachers(TEACHER_A)
     amara.open_observations()
-    step(amara, "observation-list")
+    photograph_frame(amara.frame, FRAME, "observation-list")
     for link, heading, name in (
         ("My growth over time", "My growth over time", "observation-growth"),
         ("Who has been observed this term", "Who has been observed this term",
@@ -209,10 +194,10 @@ def test_reports_pages_pass_axe_and_are_photographed(teachers):
         amara.open_observations()
         amara.follow(amara.link(link))
         expect(amara.heading).to_have_text(heading)
-        step(amara, name)
+        photograph_frame(amara.frame, FRAME, name)
     amara.follow(amara.link("Four domains of practice"))
     expect(amara.frame.locator("main")).to_contain_text("Professional responsibilities")
-    step(amara, "observation-form-preview")
+    photograph_frame(amara.frame, FRAME, "observation-form-preview")
 
 
 def observing(teachers, lesson: str) -> tuple[ObservationPages, str]:  # type: ignore[no-untyped-def]
@@ -277,11 +262,7 @@ def test_an_administrator_adds_a_school_form_that_teachers_then_use(
     page.get_by_label("Name", exact=True).fill(f"Year 8 learning walk ({t})")
     text = page.get_by_label("The form", exact=True)
     text.fill(text.input_value() + "- Learners use the key words of the unit [evidence]\n")
-    assert_accessible(page, "admin-observation-form")
-    for size, viewport in SIZES.items():
-        page.set_viewport_size(viewport)
-        screenshot(page, "admin-observation-form", size)
-    page.set_viewport_size(LAPTOP)
+    photograph_page(page, "admin-observation-form")
     with page.expect_navigation():
         page.get_by_role("button", name="Create the form").click()
     expect(admin.flash).to_contain_text(f"“Year 8 learning walk ({t})” is ready")
