@@ -18,8 +18,8 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from lti_tool.admin import auth
-from lti_tool.admin.models import MIN_PASSWORD_LENGTH
+from lti_tool.accounts import auth
+from lti_tool.accounts.models import MIN_PASSWORD_LENGTH
 from lti_tool.extensions import db
 from lti_tool.lti import keys, registrations
 from lti_tool.lti.models import Platform, ToolKey, default_platform_name

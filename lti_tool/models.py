@@ -1,6 +1,6 @@
 """Every model, imported in one place so that Alembic and create_all see them all."""
 
-from lti_tool.admin.models import AdminUser
+from lti_tool.accounts.models import AdminUser
 from lti_tool.courses.models import Course, CourseCopy, Membership, Person, PlacedLink
 from lti_tool.discussion.models import Comment, Mention
 from lti_tool.lti.models import Deployment, DynamicRegistration, Platform, ToolKey

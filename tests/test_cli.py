@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from lti_tool.admin import auth
-from lti_tool.admin.models import AdminUser
+from lti_tool.accounts import auth
+from lti_tool.accounts.models import AdminUser
 from lti_tool.extensions import db
 from lti_tool.lti import keys, registrations
 from lti_tool.lti.models import Platform, ToolKey

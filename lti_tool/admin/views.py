@@ -29,7 +29,7 @@ from flask import (
 from flask_limiter.util import get_remote_address
 from wtforms import Form
 
-from lti_tool.admin import auth
+from lti_tool.accounts import auth
 from lti_tool.admin.forms import (
     ConfirmForm,
     DeploymentForm,
@@ -120,7 +120,7 @@ def _login_failed(response: Response) -> bool:
 
 @bp.route("/login", methods=["GET", "POST"])
 # Per address (whatever the username), per address and account, and per account from every
-# address unless this browser is known to the account (see admin.auth, "known browsers").
+# address unless this browser is known to the account (see accounts.auth, "known browsers").
 @limiter.limit(_address_limit, methods=["POST"], deduct_when=_login_failed)
 @limiter.limit(_address_limit, key_func=_address_and_account_key, methods=["POST"],
                deduct_when=_login_failed)

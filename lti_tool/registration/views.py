@@ -27,7 +27,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, g, jsonify, render_template, request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from lti_tool.admin import auth
+from lti_tool.accounts import auth
 from lti_tool.cache import get_cache
 from lti_tool.extensions import csrf
 from lti_tool.lti import keys, registrations

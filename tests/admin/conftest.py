@@ -15,8 +15,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from lti_tool.admin import auth
-from lti_tool.admin.models import AdminUser
+from lti_tool.accounts import auth
+from lti_tool.accounts.models import AdminUser
 from lti_tool.extensions import limiter
 from tests.support.platform import KeyServer, TestPlatform
 

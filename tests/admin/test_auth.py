@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from lti_tool.admin import auth
+from lti_tool.accounts import auth
 from lti_tool.extensions import db
 from lti_tool.lti import keys
 from lti_tool.lti.models import Platform

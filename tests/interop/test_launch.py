@@ -77,7 +77,7 @@ def test_registered_with_the_cli_it_launches_teacher_and_student(runner, lms, br
 
 
 def test_registered_on_the_admin_page_it_launches_teacher_and_student(app, client, lms):
-    from lti_tool.admin import auth
+    from lti_tool.accounts import auth
     from lti_tool.extensions import limiter
 
     limiter.reset()

@@ -8,7 +8,7 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from lti_tool.admin import auth
+from lti_tool.accounts import auth
 from lti_tool.discussion.models import Comment
 from lti_tool.extensions import db
 from lti_tool.notes.models import LearnerNote

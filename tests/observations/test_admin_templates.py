@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from lti_tool.admin import auth
+from lti_tool.accounts import auth
 from lti_tool.extensions import limiter
 from tests.admin.conftest import PASSWORD, AdminBrowser, page_text
 from tests.observations.conftest import base, observation, page, start, template_id

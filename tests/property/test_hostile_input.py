@@ -117,7 +117,7 @@ def _world(app, platform) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     for where in (space, team):
         unit = plan(where, "Forces unit", body="- [ ] book the lab", author=person("teacher-2"))
         task(where, "Book the lab", person("teacher-1"), plan_row=unit)
-    from lti_tool.admin import auth
+    from lti_tool.accounts import auth
     from lti_tool.extensions import limiter
 
     limiter.reset()  # earlier examples' failed logins must not keep the administrator out

@@ -22,7 +22,7 @@ from flask import Request, Response, current_app, session
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from lti_tool.admin.models import MIN_PASSWORD_LENGTH, AdminUser
+from lti_tool.accounts.models import MIN_PASSWORD_LENGTH, AdminUser
 from lti_tool.db import utcnow
 from lti_tool.extensions import db
 

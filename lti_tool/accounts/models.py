@@ -23,7 +23,7 @@ class AdminUser(db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column()
-    # Changed by every logout: sessions sealed under an older value are over (admin/auth.py).
+    # Changed by every logout: sessions sealed under an older value are over (accounts/auth.py).
     session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
 
     def set_password(self, password: str) -> None:
