@@ -22,6 +22,7 @@ from tests.browser.planning_seed import (  # noqa: F401 (planning_seed: a fixtur
 from tests.browser.support import (
     assert_accessible,
     photograph_frame,
+    photograph_page,
     require_chromium,
     wait_for_frame_url,
 )
@@ -82,6 +83,7 @@ def test_a_plan_opened_in_a_new_tab_is_where_the_relaunch_lands(page, live_serve
         tab.goto(live_server.tool_url + unit.view)
     expect(tab.locator("h1")).to_have_text("Open Staffroom from your course")
     expect(tab.locator("main")).to_contain_text("it will bring you to this page")
+    photograph_page(tab, "relaunch-new-tab")
     tab.close()
 
     # Staffroom opened again from the course: the frame lands on the unit, once.
