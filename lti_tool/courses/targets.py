@@ -281,17 +281,21 @@ def _refused(course_ctx: CourseContext, message: str):  # type: ignore[no-untype
 
 
 def open_launch(ctx: LaunchContext, course_ctx: CourseContext):  # type: ignore[no-untyped-def]
-    """A staff launch into a course: the page it asked for, or None for the dashboard."""
+    """A staff launch into a course: the page it asked for, or None for the dashboard.
+
+    A placed link names its own target, which comes first; a launch that names none
+    goes to the page remembered for this browser, if any (used once either way).
+    """
     _link_from_history(ctx, course_ctx)
     target = target_of(ctx, course_ctx.course.id)
     resumed = _resume_path(course_ctx.course.id)
+    if target is not None:
+        return open_target(course_ctx, target)
     if resumed is not None:
         response = hand_off(resumed)
         forget_requested_path(response)
         return response
-    if target is None:
-        return None
-    return open_target(course_ctx, target)
+    return None
 
 
 # --- relaunch: the page asked for before the session existed ------------------------------

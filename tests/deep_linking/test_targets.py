@@ -495,3 +495,14 @@ def test_the_remembered_page_is_kept_under_a_keyed_hash_not_the_address(ada, app
     assert key.startswith(f"requested-path:{ada.course_id}:")
     assert "203.0.113" not in key
     assert "Tablet" not in key
+
+
+def test_a_placed_link_opens_its_own_target_even_with_a_page_remembered(ada, app, unit):
+    space, unit_id, lesson_id = unit
+    remembered = f"/courses/{ada.course_id}/spaces/{space}/plans/{unit_id}"
+    with app.app_context():
+        assert browser(app, **TABLET).get(remembered).status_code == 401
+    ada.client = browser(app, **TABLET)
+    resp = placed(ada, f"plan:{lesson_id}", "rl-lesson")
+    assert location(resp) == f"/courses/{ada.course_id}/spaces/{space}/plans/{lesson_id}"
+    assert launch(ada).status_code == 200  # the remembered page was used up: the dashboard
