@@ -72,12 +72,11 @@ def test_a_window_beyond_the_end_says_so_and_keeps_the_count(amara, course_with_
     assert "Back to the newest" in section(resp, "done")
 
 
-@pytest.mark.parametrize("junk", ["abc", "-20", "1e3", "٣", "20.5", "9999999", ""])
-def test_an_offset_that_is_not_a_plain_number_shows_the_first_window(amara, course_with_70,
-                                                                      junk):
+def test_an_offset_that_is_not_a_plain_number_shows_the_first_window(amara, course_with_70):
     done = newest_first(State.REFLECTED, State.CLOSED)
-    resp = amara.get(base(amara) + "/", query_string={"done": junk})
-    assert shown_ids(resp, "done") == done[:LIST_SHOWN]
+    for junk in ("abc", "-20", "1e3", "٣", "20.5", "9999999", ""):
+        resp = amara.get(base(amara) + "/", query_string={"done": junk})
+        assert shown_ids(resp, "done") == done[:LIST_SHOWN], junk
 
 
 def test_a_colleague_outside_the_pairs_sees_none_of_them(people, amara, course_with_70):
