@@ -35,9 +35,24 @@ class Cache(Protocol):
 class InProcessCache:
     """Thread-safe dictionary with expiry, for a single process."""
 
+    SWEEP_AT = 1024  # entries held before a write also drops the expired ones
+
     def __init__(self) -> None:
         self._data: dict[str, tuple[float | None, str]] = {}
         self._lock = threading.Lock()
+        self._sweep_at = self.SWEEP_AT
+
+    def _store(self, key: str, exp: int | None, value: Any) -> None:
+        """Write one entry (the lock held). An expired entry is otherwise dropped only
+        when its key is read again, so keys nobody reads (one per visitor, say) would
+        pile up: past ``_sweep_at`` entries, a write drops every expired one first."""
+        if len(self._data) >= self._sweep_at:
+            now = time.monotonic()
+            for gone in [k for k, (ends, _) in self._data.items()
+                         if ends is not None and ends <= now]:
+                del self._data[gone]
+            self._sweep_at = max(self.SWEEP_AT, 2 * len(self._data))
+        self._data[key] = (self._expiry(exp), json.dumps(value))
 
     def _live(self, key: str) -> str | None:
         item = self._data.get(key)
@@ -60,13 +75,13 @@ class InProcessCache:
 
     def set(self, key: str, value: Any, exp: int | None = None) -> None:
         with self._lock:
-            self._data[key] = (self._expiry(exp), json.dumps(value))
+            self._store(key, exp, value)
 
     def add(self, key: str, value: Any, exp: int | None = None) -> bool:
         with self._lock:
             if self._live(key) is not None:
                 return False
-            self._data[key] = (self._expiry(exp), json.dumps(value))
+            self._store(key, exp, value)
             return True
 
     def add_and_set(
@@ -76,8 +91,8 @@ class InProcessCache:
         with self._lock:
             if self._live(key) is not None:
                 return False
-            self._data[key] = (self._expiry(exp), json.dumps(value))
-            self._data[then_key] = (self._expiry(then_exp), json.dumps(then_value))
+            self._store(key, exp, value)
+            self._store(then_key, then_exp, then_value)
             return True
 
     def pop(self, key: str) -> Any:
@@ -94,10 +109,10 @@ class InProcessCache:
         with self._lock:
             raw = self._live(key)
             if raw is None:
-                value, expires = 1, self._expiry(exp)
-            else:
-                value, expires = json.loads(raw) + 1, self._data[key][0]
-            self._data[key] = (expires, json.dumps(value))
+                self._store(key, exp, 1)
+                return 1
+            value = json.loads(raw) + 1
+            self._data[key] = (self._data[key][0], json.dumps(value))
             return value
 
     def ping(self) -> None:

@@ -47,3 +47,23 @@ def test_add_and_set_lets_one_of_many_concurrent_callers_win(app):
         t.join()
     assert len(won) == 1
     assert [i for i in range(8) if cache.get(f"data-{i}") is not None] == won
+
+
+def test_the_in_process_cache_drops_expired_entries_nobody_reads_again(monkeypatch):
+    """One key per visitor (a remembered page, a rate limit) must not pile up for ever."""
+    from lti_tool import cache as cache_module
+    from lti_tool.cache import InProcessCache
+
+    clock = [1000.0]
+    monkeypatch.setattr(cache_module.time, "monotonic", lambda: clock[0])
+    cache = InProcessCache()
+    cache.set("lasting", "kept", None)
+    for i in range(InProcessCache.SWEEP_AT - 1):
+        cache.set(f"visitor:{i}", "page", 60)
+    clock[0] += 61  # every visitor's entry has expired; none was read again
+    cache.set("one more", "page", 60)
+    assert len(cache._data) == 2  # noqa: SLF001 - the store itself is what is checked
+    assert cache.get("lasting") == "kept"
+    assert cache.get("one more") == "page"
+    # The next sweep waits until the store has grown again, not on every write.
+    assert cache._sweep_at == InProcessCache.SWEEP_AT  # noqa: SLF001

@@ -359,6 +359,8 @@ def visible(
     of every object the person may see (``IN``): SQLite would otherwise build the whole
     visible set on each query (every note of a school's learners: 20 ms of "My tasks"
     for a teacher with 200 note follow-ups; 5 ms asked row by row, bench/README.md).
+    The two columns must belong to a table already in the query's FROM: the ``EXISTS``
+    correlates to it and adds no table of its own.
     """
     wanted = set(only) if only is not None else None
     clauses = [

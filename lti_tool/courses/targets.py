@@ -20,13 +20,15 @@ two courses (a CSRF-protected form), and tells anyone else why it does not open.
 
 **Relaunch.** A course page opened without a session (a plan's address in a new tab, or
 sent to a colleague) answers "Open Staffroom from your course" and remembers the page for
-15 minutes, twice: in a signed cookie, and in the shared cache under the course and a
-keyed hash of the browser's address and user agent (never stored as such). The next staff
-launch into that course from the same browser goes there, once, through the course's
-access checks. The cookie serves a frame whose session ended (same frame, same
-partition); the cache serves a new tab, whose cookies browsers keep apart from the LMS
-frame's (partitioned, or blocked). Only a path inside that course's area is ever
-followed.
+15 minutes, twice: in a signed cookie (the whole address), and in the shared cache under
+the course and a keyed hash of the browser's address and user agent (never stored as
+such; the path only, for a course that exists). The next staff launch into that course
+from the same browser goes to the newer of the two, once, through the course's access
+checks, and says so on the page. The cookie serves a frame whose session ended (same
+frame, same partition); the cache serves a new tab, whose cookies browsers keep apart
+from the LMS frame's (partitioned, or blocked). Only a path inside that course's area is
+ever followed. What the cache key cannot tell apart (one network, one browser build) is
+in docs/architecture.md.
 """
 
 from __future__ import annotations
@@ -34,10 +36,20 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import time
+from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import sqlalchemy as sa
-from flask import Response, current_app, make_response, render_template, request, url_for
+from flask import (
+    Response,
+    current_app,
+    flash,
+    make_response,
+    render_template,
+    request,
+    url_for,
+)
 from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -65,6 +77,7 @@ URL_PARAM = "target"
 RESUME_COOKIE = "staffroom_resume"
 RESUME_SALT = "staffroom.resume-path"
 RESUME_MAX_AGE = 15 * 60
+MAX_REMEMBERED = 1000  # the longest address remembered for a relaunch
 
 
 # --- the deep linking item ----------------------------------------------------------------
@@ -292,6 +305,8 @@ def open_launch(ctx: LaunchContext, course_ctx: CourseContext):  # type: ignore[
     if target is not None:
         return open_target(course_ctx, target)
     if resumed is not None:
+        flash("Staffroom opened the page asked for a few minutes ago, outside the course "
+              "(in another tab, or from a link).", "info")
         response = hand_off(resumed)
         forget_requested_path(response)
         return response
@@ -305,19 +320,35 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=RESUME_SALT)
 
 
-def remember_requested_path(response: Response, course_id: int) -> Response:
-    """On "Open Staffroom from your course": remember the page asked for, briefly."""
-    # The address without a session token: the page asked for, not the session.
+def requested_path(course_id: int) -> str | None:
+    """The page this request asks for, if it may be remembered for a relaunch: a GET of a
+    page inside the course's area, its address (without a session token) at most 1,000
+    characters long."""
     query = urlencode([(k, v) for k, v in request.args.items(multi=True) if k != TOKEN_PARAM])
     path = request.path + ("?" + query if query else "")
-    if request.method != "GET" or in_course(path, course_id) is None or len(path) > 1000:
+    if request.method != "GET" or len(path) > MAX_REMEMBERED:
+        return None
+    return in_course(path, course_id)
+
+
+def remember_requested_path(response: Response, course_id: int, path: str | None) -> Response:
+    """On "Open Staffroom from your course": remember the page asked for, briefly.
+
+    The cookie keeps the whole address (it is this browser's own). The shared cache,
+    which anyone with the same address and browser could write to, keeps the page
+    without its query string, so that nobody can choose the words a colleague's page
+    opens with, and only for a course that exists.
+    """
+    if path is None:
         return response
     response.set_cookie(
         RESUME_COOKIE, _serializer().dumps({"c": course_id, "p": path}),
         max_age=RESUME_MAX_AGE, path="/", secure=True, httponly=True, samesite="None",
         partitioned=True,
     )
-    get_cache().set(_browser_key(course_id), path, RESUME_MAX_AGE)
+    if db.session.get(Course, course_id) is not None:
+        get_cache().set(_browser_key(course_id), {"p": request.path, "t": int(time.time())},
+                        RESUME_MAX_AGE)
     return response
 
 
@@ -330,8 +361,10 @@ def _browser_key(course_id: int) -> str:
     """The cache key of a page remembered for this browser in this course.
 
     The same browser has the same address and user agent in a new tab and in the LMS's
-    frame; a colleague's browser (who was sent the link) has its own. Both are hashed
-    with the secret key, so the cache never holds them.
+    frame; a colleague's browser (who was sent the link) has its own, unless they share
+    an address and a browser build (a school's network and its fleet of tablets): then
+    they share the key. Both are hashed with the secret key, so the cache never holds
+    them.
     """
     seen = f"{request.remote_addr}\n{request.user_agent.string}".encode()
     secret = current_app.config["SECRET_KEY"]
@@ -341,14 +374,22 @@ def _browser_key(course_id: int) -> str:
 
 
 def _resume_path(course_id: int) -> str | None:
-    """The page remembered for this browser in this course (used once), or None."""
-    remembered = get_cache().pop(_browser_key(course_id))
+    """The page remembered for this browser in this course (used once), or None: the
+    newer of the cookie's and the cache's."""
+    cached = get_cache().pop(_browser_key(course_id))
+    # (when, which, page): in the same second the cookie wins, as it keeps the whole address
+    found: list[tuple[int, int, Any]] = []
+    if isinstance(cached, dict) and isinstance(cached.get("t"), int | float):
+        found.append((int(cached["t"]), 0, cached.get("p")))
     raw = request.cookies.get(RESUME_COOKIE)
     if raw:
         try:
-            data = _serializer().loads(raw, max_age=RESUME_MAX_AGE)
+            data, stamp = _serializer().loads(raw, max_age=RESUME_MAX_AGE, return_timestamp=True)
         except BadSignature:
             data = None
         if isinstance(data, dict) and data.get("c") == course_id:
-            remembered = data.get("p")
+            found.append((int(stamp.timestamp()), 1, data.get("p")))
+    if not found:
+        return None
+    remembered = max(found, key=lambda item: item[:2])[2]
     return in_course(remembered, course_id) if isinstance(remembered, str) else None

@@ -87,9 +87,10 @@ def require_staff_membership():
         # The session (cookie or token) has ended: what the form held is given back, and
         # the page asked for (a plan opened in a new tab, or sent by a colleague) is
         # remembered for a short while: the next launch into this course goes there.
-        response = make_response(
-            render_template("errors/not_launched.html", typed=typed_fields()), 401)
-        return targets.remember_requested_path(response, g.course_id)
+        path = targets.requested_path(g.course_id)
+        response = make_response(render_template(
+            "errors/not_launched.html", typed=typed_fields(), remembered=path is not None), 401)
+        return targets.remember_requested_path(response, g.course_id, path)
     if not ctx.is_staff:
         return render_template("lti/staff_only.html", ctx=None), 403
     g.ctx = ctx

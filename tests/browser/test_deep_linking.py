@@ -92,6 +92,7 @@ def test_a_plan_opened_in_a_new_tab_is_where_the_relaunch_lands(page, live_serve
     wait_for_frame_url(page, FRAME, re.compile(unit_url + r"(\?_st=[^&]+)?$").match,
                        "the relaunch did not land on the unit")
     expect(landed.frame.locator("h1")).to_contain_text(UNIT_TITLE)
+    expect(landed.frame.locator(".flash")).to_contain_text("opened the page asked for")
     again = lms.launch(teacher)
     expect(again.frame.locator("h1")).not_to_contain_text(UNIT_TITLE)  # the dashboard again
     watcher.check()

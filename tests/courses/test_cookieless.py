@@ -466,7 +466,8 @@ def test_no_page_names_the_token_in_its_html_nor_remembers_it(app, safari):
     with app.test_request_context(f"/courses/1/tasks/?page=2&_st={token}"):
         from flask import make_response
 
-        response = targets.remember_requested_path(make_response("x"), 1)
+        response = targets.remember_requested_path(
+            make_response("x"), 1, targets.requested_path(1))
     cookie = response.headers.get("Set-Cookie", "")
     assert targets.RESUME_COOKIE in cookie
     assert token not in cookie

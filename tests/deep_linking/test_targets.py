@@ -476,7 +476,9 @@ def test_a_page_remembered_for_one_browser_does_not_move_another(ada, bo, app, u
         resp = launch(bo)
         assert resp.status_code == 200
         assert "The course team" in page(resp)
-    bo.client = browser(app, **TABLET)  # the colleague the link was sent to, in that browser
+    # The same address and browser build: the colleague the link was sent to, on the
+    # computer they opened it on (or anyone at a school whose tablets are all alike).
+    bo.client = browser(app, **TABLET)
     assert location(launch(bo)) == url
 
 
@@ -491,7 +493,7 @@ def test_the_remembered_page_is_kept_under_a_keyed_hash_not_the_address(ada, app
 
     with app.test_request_context(url, environ_base=TABLET):
         key = _browser_key(ada.course_id)
-        assert get_cache().get(key) == url
+        assert get_cache().get(key)["p"] == url
     assert key.startswith(f"requested-path:{ada.course_id}:")
     assert "203.0.113" not in key
     assert "Tablet" not in key
@@ -506,3 +508,73 @@ def test_a_placed_link_opens_its_own_target_even_with_a_page_remembered(ada, app
     resp = placed(ada, f"plan:{lesson_id}", "rl-lesson")
     assert location(resp) == f"/courses/{ada.course_id}/spaces/{space}/plans/{lesson_id}"
     assert launch(ada).status_code == 200  # the remembered page was used up: the dashboard
+
+
+def test_the_shared_cache_keeps_no_query_string_so_nobody_chooses_what_a_page_says(ada, bo,
+                                                                                   app):
+    """Anyone on the school's network with the same browser build shares the cache key."""
+    words = "Your session expired: call IT on 0123"
+    search = f"/courses/{ada.course_id}/search"
+    with app.app_context():
+        anonymous = browser(app, **TABLET)
+        assert anonymous.get(search, query_string={"q": words}).status_code == 401
+    bo.client = browser(app, **TABLET)  # a teacher launches next, from that network
+    assert location(launch(bo)) == search
+    assert words not in page(bo.get(search))
+
+
+def test_the_cookie_keeps_the_whole_address_for_its_own_browser(ada, app):
+    search = f"/courses/{ada.course_id}/search?q=onion+cells"
+    new_tab = app.test_client()
+    with app.app_context():
+        assert new_tab.get(search).status_code == 401
+    ada.client = new_tab
+    assert location(launch(ada)) == search
+
+
+def test_nothing_is_remembered_for_a_course_that_does_not_exist(app):
+    from lti_tool.cache import get_cache
+    from lti_tool.courses.targets import _browser_key
+
+    with app.app_context():
+        resp = browser(app, **TABLET).get("/courses/4242/spaces/")
+        assert resp.status_code == 401
+    with app.test_request_context("/", environ_base=TABLET):
+        assert get_cache().get(_browser_key(4242)) is None
+
+
+def test_the_newer_of_the_cookie_and_the_cache_wins(ada, app, unit, monkeypatch):
+    import time as time_module
+
+    space, unit_id, lesson_id = unit
+    older = f"/courses/{ada.course_id}/spaces/{space}/plans/{unit_id}"
+    newer = f"/courses/{ada.course_id}/spaces/{space}/plans/{lesson_id}"
+    frame = browser(app, **TABLET)
+    with app.app_context():
+        assert frame.get(older).status_code == 401  # the frame's cookie, and the cache
+        real = time_module.time
+        monkeypatch.setattr(time_module, "time", lambda: real() + 60)
+        assert browser(app, **TABLET).get(newer).status_code == 401  # a new tab, later
+    ada.client = frame
+    assert location(launch(ada)) == newer
+
+
+def test_landing_on_a_remembered_page_says_why(ada, app, unit):
+    space, unit_id, _ = unit
+    url = f"/courses/{ada.course_id}/spaces/{space}/plans/{unit_id}"
+    with app.app_context():
+        assert browser(app, **TABLET).get(url).status_code == 401
+    ada.client = browser(app, **TABLET)
+    assert location(launch(ada)) == url
+    assert "opened the page asked for a few minutes ago" in page(ada.get(url))
+
+
+def test_the_page_promises_a_return_only_when_it_remembered_the_page(ada, app):
+    long_query = "x" * 1200
+    with app.app_context():
+        kept = app.test_client().get(f"/courses/{ada.course_id}/spaces/")
+        too_long = app.test_client().get(f"/courses/{ada.course_id}/search?q={long_query}")
+    assert "it will bring you to this page" in page(kept)
+    assert too_long.status_code == 401
+    assert "it will bring you to this page" not in page(too_long)
+    assert "staffroom_resume=" not in too_long.headers.get("Set-Cookie", "")
