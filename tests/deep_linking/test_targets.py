@@ -454,6 +454,12 @@ def browser(app, **environ: str):  # type: ignore[no-untyped-def]
 TABLET = {"REMOTE_ADDR": "203.0.113.7", "HTTP_USER_AGENT": "Tablet browser 1.0"}
 
 
+def ask_in_a_new_tab(app, path: str) -> None:  # type: ignore[no-untyped-def]
+    """``path`` opened with no session, in a tab of the TABLET browser: the 401 page."""
+    with app.app_context():
+        assert browser(app, **TABLET).get(path).status_code == 401
+
+
 def test_a_new_tab_whose_cookie_the_frame_cannot_see_still_lands_on_the_page(ada, app, unit):
     """Partitioned or blocked cookies: the new tab's cookie never reaches the LMS frame."""
     space, unit_id, _ = unit
@@ -468,8 +474,7 @@ def test_a_new_tab_whose_cookie_the_frame_cannot_see_still_lands_on_the_page(ada
 def test_a_page_remembered_for_one_browser_does_not_move_another(ada, bo, app, unit):
     space, unit_id, _ = unit
     url = f"/courses/{ada.course_id}/spaces/{space}/plans/{unit_id}"
-    with app.app_context():
-        assert browser(app, **TABLET).get(url).status_code == 401
+    ask_in_a_new_tab(app, url)
     for other in ({**TABLET, "REMOTE_ADDR": "203.0.113.8"},
                   {**TABLET, "HTTP_USER_AGENT": "Laptop browser 2.0"}):
         bo.client = browser(app, **other)
@@ -502,8 +507,7 @@ def test_the_remembered_page_is_kept_under_a_keyed_hash_not_the_address(ada, app
 def test_a_placed_link_opens_its_own_target_even_with_a_page_remembered(ada, app, unit):
     space, unit_id, lesson_id = unit
     remembered = f"/courses/{ada.course_id}/spaces/{space}/plans/{unit_id}"
-    with app.app_context():
-        assert browser(app, **TABLET).get(remembered).status_code == 401
+    ask_in_a_new_tab(app, remembered)
     ada.client = browser(app, **TABLET)
     resp = placed(ada, f"plan:{lesson_id}", "rl-lesson")
     assert location(resp) == f"/courses/{ada.course_id}/spaces/{space}/plans/{lesson_id}"
@@ -562,8 +566,7 @@ def test_the_newer_of_the_cookie_and_the_cache_wins(ada, app, unit, monkeypatch)
 def test_landing_on_a_remembered_page_says_why(ada, app, unit):
     space, unit_id, _ = unit
     url = f"/courses/{ada.course_id}/spaces/{space}/plans/{unit_id}"
-    with app.app_context():
-        assert browser(app, **TABLET).get(url).status_code == 401
+    ask_in_a_new_tab(app, url)
     ada.client = browser(app, **TABLET)
     assert location(launch(ada)) == url
     assert "opened the page asked for a few minutes ago" in page(ada.get(url))
