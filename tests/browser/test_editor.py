@@ -76,6 +76,9 @@ def test_a_unit_written_in_the_editor_keeps_its_table_checklist_and_link(teacher
     address.fill("https://school.example/rubric")
     address.press("Enter")
     expect(editor.content.locator("a")).to_have_text("rubric")
+    # The editor takes the focus back on the next frame (Tiptap's focus): keys pressed
+    # before then would reach the page, and Enter would then replace the selected word.
+    expect(editor.content).to_be_focused()
     press(a.frame.page, "End", "Enter")
     editor.tool("Checklist").click()
     keyboard.type(f"Book the water tank {t}")
