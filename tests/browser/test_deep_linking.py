@@ -93,6 +93,7 @@ def test_a_plan_opened_in_a_new_tab_is_where_the_relaunch_lands(page, live_serve
                        "the relaunch did not land on the unit")
     expect(landed.frame.locator("h1")).to_contain_text(UNIT_TITLE)
     expect(landed.frame.locator(".flash")).to_contain_text("opened the page asked for")
+    photograph_frame(landed.frame, FRAME, "relaunch-landed")
     again = lms.launch(teacher)
     expect(again.frame.locator("h1")).not_to_contain_text(UNIT_TITLE)  # the dashboard again
     watcher.check()
