@@ -20,6 +20,12 @@ from playwright.sync_api import Error as PlaywrightError
 
 CHROMIUM = Path("/usr/bin/chromium")
 # The flags of the issue: no background traffic, no GPU, no first-run UI, no QUIC.
+# And one process for a page and its frames: the tool's frame is cross-site to the practice
+# LMS, so with site isolation Chromium moves it to another renderer process at each launch's
+# form post, and on a busy machine Playwright can lose track of the frame during that move
+# (CI: "the frame is at no page" for 20 s while the server had served the page). Site
+# isolation is a defence between processes; a page cannot observe it, and cookies, their
+# partitions and postMessage behave the same without it.
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -29,6 +35,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
     "--disable-quic",
+    "--disable-site-isolation-trials",
 ]
 IN_CI = os.environ.get("CI", "").lower() == "true"
 ROOT = Path(__file__).resolve().parents[2]

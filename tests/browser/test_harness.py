@@ -6,6 +6,8 @@ let every other browser test pass for nothing.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import pytest
 
 from tests.browser import support
@@ -43,6 +45,24 @@ def test_the_watcher_reports_errors_failed_requests_and_unexpected_statuses(
     with pytest.raises(AssertionError, match="Problems in the browser"):
         watcher.check()
     watcher.problems.clear()
+
+
+def test_the_tools_frame_stays_in_the_lms_pages_process(browser, launch):
+    """A launch's frame is cross-site to the LMS but is not moved to a process of its own.
+
+    Moving it is where Playwright lost track of the frame on a busy CI machine (see
+    ``support.CHROMIUM_ARGS``); with the frame in the page's process there is no move.
+    """
+    launched = launch("teacher")
+    hosts = {urlsplit(launched.page.url).hostname, urlsplit(launched.frame.url).hostname}
+    assert hosts == {"localhost", "127.0.0.1"}  # two sites
+    cdp = browser.new_browser_cdp_session()
+    try:
+        kinds = [target["type"] for target in cdp.send("Target.getTargets")["targetInfos"]]
+    finally:
+        cdp.detach()
+    assert "page" in kinds
+    assert "iframe" not in kinds, kinds
 
 
 def test_an_expected_status_that_never_comes_is_reported(page, live_server, watcher):
