@@ -4,6 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 PORT   ?= 5000
+# Test processes: the PostgreSQL + Redis variant runs whole on one, the browser tests whole
+# on one, the rest spread over all (tests/conftest.py, run_together).
+TEST_WORKERS ?= 2
 export FLASK_APP := lti_tool
 
 .PHONY: help install run migrate test test-fast lint bench bench-pages bench-roster clean
@@ -34,7 +37,7 @@ run: migrate
 	$(BIN)/flask demo run --port $(PORT)
 
 test: install
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+import jinja2
 import pytest
 import sqlalchemy as sa
 from flask import Flask
@@ -42,6 +43,40 @@ SKIP_MESSAGE = (
     f"{POSTGRES_URL}, Redis at {REDIS_URL}; override with STAFFROOM_TEST_DATABASE_URL / "
     "STAFFROOM_TEST_REDIS_URL). It always runs in CI."
 )
+
+
+# A test id ending with the PostgreSQL + Redis variant of the ``backend`` fixture, whatever
+# other parameters come before or after it: ``test_x[postgres]``, ``test_y[postgres-author]``.
+POSTGRES_VARIANT = re.compile(r"\[(?:[^\]]*-)?postgres(?:-[^\]]*)?\]$")
+
+
+def run_together(nodeid: str) -> str:
+    """Which tests ``make test`` keeps in one process (pytest-xdist's unit of work).
+
+    The PostgreSQL + Redis variant runs whole in one process: it has one database and one
+    Redis database, which every test empties and fills. The browser tests run whole in one
+    process too: they share one live server and one Chromium, started once. Every other
+    test is a unit of its own, spread over the processes (SQLite: each process on files of
+    its own).
+    """
+    if POSTGRES_VARIANT.search(nodeid):
+        return "postgres"
+    if nodeid.startswith("tests/browser/"):
+        return "browser"
+    return nodeid
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """pytest-xdist's ``loadgroup`` marks do not reach its scheduler under pytest 9 (test ids
+    are no longer rewritten), so the grouping is given to the scheduler directly."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class RunTogether(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return run_together(nodeid)
+
+    return RunTogether(config, log)
 
 
 def pytest_terminal_summary(terminalreporter) -> None:
@@ -125,9 +160,32 @@ class ContextPerRequestClient(FlaskClient):
             return super().open(*args, **kwargs)
 
 
+class _CompiledTemplates(jinja2.BytecodeCache):
+    """The templates, compiled once for the whole run instead of once for each test's app.
+
+    Each test makes its own app, and a new app compiles every template it renders again:
+    a tenth of a test's time. Jinja keys what it stores by the template's name and checks
+    it against the source's checksum, so an edited template is compiled afresh.
+    """
+
+    def __init__(self) -> None:
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED_TEMPLATES = _CompiledTemplates()
+
+
 @pytest.fixture
 def app(backend) -> Iterator[Flask]:
     app = create_app(_config(backend["url"], backend["redis_url"], backend["instance"]))
+    app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
     app.test_client_class = ContextPerRequestClient
     with app.app_context():
         _empty_tables()
@@ -141,12 +199,29 @@ def app(backend) -> Iterator[Flask]:
 
 
 def _empty_tables() -> None:
+    """Delete every row, set the identities back to 1; twice a test, so it must be quick.
+
+    Row by row, not ``TRUNCATE``: on PostgreSQL a ``TRUNCATE`` of every table gives each a
+    new file on disk and took 50-500 ms, twice for each of thousands of tests, where the
+    ``DELETE`` of a test's few rows takes a few milliseconds. The notes' audit log refuses
+    DELETE by trigger (it is append-only), so it alone is truncated, and only when a test
+    wrote to it.
+    """
     db.session.remove()
     tables = [t for t in reversed(db.metadata.sorted_tables)]
     with db.engine.begin() as conn:
         if conn.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            if conn.execute(sa.text("SELECT EXISTS (SELECT 1 FROM note_audit)")).scalar():
+                conn.execute(sa.text("TRUNCATE note_audit"))
+            for table in tables:
+                if table.name != "note_audit":
+                    conn.execute(table.delete())
+            sequences = conn.execute(sa.text(
+                "SELECT quote_ident(sequencename) FROM pg_sequences "
+                "WHERE schemaname = current_schema() AND last_value IS NOT NULL")).scalars().all()
+            if sequences:
+                conn.execute(sa.text("SELECT " + ", ".join(
+                    f"setval('{name}', 1, false)" for name in sequences)))
         else:
             # An append-only table (the notes' audit log) refuses DELETE by trigger:
             # set its triggers aside while the test's rows are removed.
