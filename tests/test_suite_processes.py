@@ -11,6 +11,7 @@ import pytest
 from tests.conftest import run_together
 
 ROOT = Path(__file__).resolve().parents[1]
+ALONE = None  # a unit of its own, spread over the processes
 
 
 def test_every_postgresql_variant_runs_in_one_process_and_no_sqlite_one_does():
@@ -36,10 +37,10 @@ def test_every_postgresql_variant_runs_in_one_process_and_no_sqlite_one_does():
 @pytest.mark.parametrize(("nodeid", "unit"), [
     ("tests/notes/test_access.py::test_the_rule_as_a_matrix[postgres-author]", "postgres"),
     ("tests/notes/test_access.py::test_the_rule_as_a_matrix[author-postgres]", "postgres"),
-    ("tests/test_app.py::test_jit_off_on_postgresql[sqlite]", "tests/test_app.py::test_jit_off_on_postgresql[sqlite]"),
-    ("tests/notes/test_x.py::test_y[sqlite-postgres teacher]", "tests/notes/test_x.py::test_y[sqlite-postgres teacher]"),
+    ("tests/test_app.py::test_jit_off_on_postgresql[sqlite]", ALONE),
+    ("tests/notes/test_x.py::test_y[sqlite-postgres teacher]", ALONE),
     ("tests/browser/test_pages.py::test_main_page[planning-unit]", "browser"),
-    ("tests/test_cache.py::test_sweep", "tests/test_cache.py::test_sweep"),
+    ("tests/test_cache.py::test_sweep", ALONE),
 ])
 def test_what_runs_together(nodeid, unit):
-    assert run_together(nodeid) == unit
+    assert run_together(nodeid) == (nodeid if unit is ALONE else unit)
