@@ -19,9 +19,8 @@ class Person(db.Model):
     __table_args__ = (sa.UniqueConstraint("platform_id", "sub"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    platform_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("platform.id", ondelete="CASCADE"), index=True
-    )
+    # No index of its own: the unique (platform_id, sub) starts with it (migration 0014).
+    platform_id: Mapped[int] = mapped_column(sa.ForeignKey("platform.id", ondelete="CASCADE"))
     sub: Mapped[str] = mapped_column(sa.String(255))
     name: Mapped[str | None] = mapped_column(sa.String(255))
     given_name: Mapped[str | None] = mapped_column(sa.String(255))
