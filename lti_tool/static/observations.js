@@ -1,5 +1,6 @@
-/* Peer observation pages: local times, the print button, and the lesson form's autosave.
-   No inline script: CSP is script-src 'self'.
+/* Peer observation pages: the lesson form's autosave. Local times, print buttons and the
+   browser's copy come from local-copy.js (window.Staffroom). No inline script: CSP is
+   script-src 'self'.
 
    The lesson form saves everything it holds (notes, ratings, evidence, answers) a moment
    after each change: to Staffroom with the session's CSRF token; when the session has
@@ -12,24 +13,8 @@
   var SAVE_DELAY_MS = 1500;
   var RETRY_MS = 15000;
 
-  function timeLabel(date) {
-    return date.toLocaleTimeString([document.documentElement.lang || "en"], { hour: "2-digit", minute: "2-digit" });
-  }
-
-  function localTimes(root) {
-    root.querySelectorAll("time[data-local-time]").forEach(function (el) {
-      var when = new Date(el.getAttribute("datetime"));
-      if (!isNaN(when)) {
-        el.textContent = when.toLocaleString([document.documentElement.lang || "en"], {
-          dateStyle: "medium", timeStyle: "short" });
-      }
-    });
-  }
-  localTimes(document);
-
-  document.querySelectorAll("[data-print]").forEach(function (button) {
-    button.addEventListener("click", function () { window.print(); });
-  });
+  var shared = window.Staffroom;
+  var timeLabel = shared.timeLabel;
 
   var form = document.querySelector("form.lesson-form[data-autosave-url]");
   if (!form) { return; }
@@ -37,7 +22,7 @@
   var url = form.getAttribute("data-autosave-url");
   var resumeUrl = form.getAttribute("data-resume-url");
   var resumeKey = form.getAttribute("data-resume-key");
-  var storageKey = form.getAttribute("data-storage-key");
+  var copy = shared.localCopy(form.getAttribute("data-storage-key"));
   var status = document.getElementById("autosave-status");
   var list = document.getElementById("note-list");
   var template = document.getElementById("note-template");
@@ -85,20 +70,7 @@
     return { notes: notes, ratings: ratings, answers: answers };
   }
 
-  function keepLocally(data) {
-    var savedAt = new Date().toISOString();
-    try {
-      window.localStorage.setItem(storageKey, JSON.stringify({ savedAt: savedAt, data: data }));
-      return savedAt;
-    } catch (e) { return null; }
-  }
-
-  function forgetLocalCopy(savedAt) {
-    try {
-      var stored = JSON.parse(window.localStorage.getItem(storageKey) || "null");
-      if (stored && stored.savedAt === savedAt) { window.localStorage.removeItem(storageKey); }
-    } catch (e) { /* storage refused: nothing was kept */ }
-  }
+  function keepLocally(data) { return copy.keep({ data: data }); }
 
   function csrfToken() {
     var el = form.elements.namedItem("csrf_token");
@@ -150,7 +122,7 @@
       if (response.ok) {
         versionField().value = String(json.version);
         unsafe = false;
-        if (kept) { forgetLocalCopy(kept); }
+        if (kept) { copy.forget(kept); }
         say((sessionGone ? "Saved at " + timeLabel(new Date()) + ". Your Staffroom session has " +
              "ended: open Staffroom again from your course before you share. Nothing is lost."
              : "Saved at " + timeLabel(new Date(json.saved_at))));
@@ -298,14 +270,13 @@
 
   // A copy this browser kept (a previous session, a dropped connection) that Staffroom lacks.
   var offer = document.getElementById("local-copy-offer");
-  var stored = null;
-  try { stored = JSON.parse(window.localStorage.getItem(storageKey) || "null"); } catch (e) { stored = null; }
-  function differs(copy) {
-    if (!copy || !copy.data) { return false; }
-    return JSON.stringify(copy.data) !== JSON.stringify(values());
+  var stored = copy.read();
+  function differs(kept) {
+    if (!kept || !kept.data) { return false; }
+    return JSON.stringify(kept.data) !== JSON.stringify(values());
   }
   if (offer && differs(stored)) {
-    offer.querySelector("[data-local-time-of-copy]").textContent = new Date(stored.savedAt).toLocaleString([document.documentElement.lang || "en"]);
+    offer.querySelector("[data-local-time-of-copy]").textContent = shared.dateTimeLabel(new Date(stored.savedAt));
     offer.hidden = false;
     offer.querySelector("[data-local-copy=restore]").addEventListener("click", function () {
       var data = stored.data;
@@ -335,7 +306,7 @@
       changed();
     });
     offer.querySelector("[data-local-copy=discard]").addEventListener("click", function () {
-      try { window.localStorage.removeItem(storageKey); } catch (e) { /* private mode */ }
+      copy.discard();
       offer.hidden = true;
       say("Discarded the notes this browser kept.");
     });

@@ -1,5 +1,6 @@
-/* Planning pages: autosave of plan forms (server draft + a copy in this browser),
-   local times, and the print button. No inline script: CSP is script-src 'self'. */
+/* Planning pages: autosave of plan forms (server draft + a copy in this browser) and the
+   checklists' ticks. Local times, print buttons and the browser's copy come from
+   local-copy.js (window.Staffroom). No inline script: CSP is script-src 'self'. */
 (function () {
   "use strict";
 
@@ -7,18 +8,8 @@
   var FIELDS = ["title", "kind", "starts_on", "ends_on", "course_id", "parent_id",
                 "objectives", "tags", "body"];
 
-  function timeLabel(date) {
-    return date.toLocaleTimeString([document.documentElement.lang || "en"], { hour: "2-digit", minute: "2-digit" });
-  }
-
-  // Times are rendered in UTC by the server; show them in the reader's own zone.
-  document.querySelectorAll("time[data-local-time]").forEach(function (el) {
-    var when = new Date(el.getAttribute("datetime"));
-    if (!isNaN(when)) {
-      el.textContent = when.toLocaleString([document.documentElement.lang || "en"], {
-        dateStyle: "medium", timeStyle: "short" });
-    }
-  });
+  var shared = window.Staffroom;
+  var timeLabel = shared.timeLabel;
 
   // Markdown checklists ("- [ ] …") render as bare disabled checkboxes: give each one its
   // item's text as its name, or a screen reader announces only "checkbox, not checked".
@@ -30,10 +21,6 @@
     copy.querySelectorAll("ul, ol").forEach(function (list) { list.remove(); });
     var text = copy.textContent.replace(/\s+/g, " ").trim();
     if (text) { box.setAttribute("aria-label", text); }
-  });
-
-  document.querySelectorAll("[data-print]").forEach(function (button) {
-    button.addEventListener("click", function () { window.print(); });
   });
 
   // Checklists on the plan page: a tick is sent in the background and the box turns in
@@ -78,7 +65,7 @@
 
   // After a successful save the plan page names the draft this browser may drop.
   document.querySelectorAll("[data-clear-draft]").forEach(function (el) {
-    try { window.localStorage.removeItem(el.getAttribute("data-clear-draft")); } catch (e) { /* private mode */ }
+    shared.localCopy(el.getAttribute("data-clear-draft")).discard();
   });
 
   var form = document.querySelector("form[data-autosave-url]");
@@ -86,7 +73,7 @@
 
   var url = form.getAttribute("data-autosave-url");
   var planKey = form.getAttribute("data-draft-key");
-  var storageKey = form.getAttribute("data-storage-key");
+  var copy = shared.localCopy(form.getAttribute("data-storage-key"));
   var status = document.getElementById("autosave-status");
   var timer = null;
   var dirty = false;
@@ -113,27 +100,9 @@
 
   function say(text) { if (status) { status.textContent = text; } }
 
-  // Returns the copy's time stamp, or null when this browser refuses to keep it.
+  // The copy's time stamp, or null when this browser refuses to keep it.
   function keepLocally(data) {
-    var savedAt = new Date().toISOString();
-    try {
-      window.localStorage.setItem(storageKey, JSON.stringify({
-        savedAt: savedAt, baseVersion: baseVersion(), data: data
-      }));
-      return savedAt;
-    } catch (e) {
-      return null;
-    }
-  }
-
-  // Once the server holds the draft, this browser's copy of the same text is not needed:
-  // keeping it would offer the same changes twice on the next visit. A newer copy (typed
-  // while this save was on its way) stays.
-  function forgetLocalCopy(savedAt) {
-    try {
-      var stored = JSON.parse(window.localStorage.getItem(storageKey) || "null");
-      if (stored && stored.savedAt === savedAt) { window.localStorage.removeItem(storageKey); }
-    } catch (e) { /* storage refused: nothing was kept */ }
+    return copy.keep({ baseVersion: baseVersion(), data: data });
   }
 
   function csrfToken() {
@@ -158,13 +127,12 @@
       return response.json();
     }).then(function (body) {
       unsafe = false;
-      if (kept) { forgetLocalCopy(kept); }
+      if (kept) { copy.forget(kept); }
       say("Saved as draft at " + timeLabel(new Date(body.saved_at)));
     }).catch(function () {
       dirty = true;
-      // Browsers that block third-party storage (Chrome with third-party cookies blocked,
-      // as in incognito) refuse localStorage inside the LMS frame: then only this page
-      // holds the text, and it is sent again as soon as the connection is back.
+      // No copy in this browser (its storage refused): only this page holds the text,
+      // and it is sent again as soon as the connection is back.
       unsafe = !kept;
       say(kept ? "Offline — kept in this browser at " + timeLabel(new Date())
                : "Offline — not saved yet. Keep this page open: your changes are saved " +
@@ -196,14 +164,13 @@
 
   // Second line of defence: a copy this browser kept that differs from the form.
   var offer = document.getElementById("local-draft-offer");
-  var stored = null;
-  try { stored = JSON.parse(window.localStorage.getItem(storageKey) || "null"); } catch (e) { stored = null; }
+  var stored = copy.read();
   var current = values();
   var differs = stored && stored.data && FIELDS.some(function (name) {
     return typeof stored.data[name] === "string" && stored.data[name] !== (current[name] || "");
   });
   if (offer && differs && !document.querySelector(".conflict")) {
-    offer.querySelector("[data-local-draft-time]").textContent = new Date(stored.savedAt).toLocaleString([document.documentElement.lang || "en"]);
+    offer.querySelector("[data-local-draft-time]").textContent = shared.dateTimeLabel(new Date(stored.savedAt));
     offer.hidden = false;
     offer.querySelector("[data-local-draft=restore]").addEventListener("click", function () {
       FIELDS.forEach(function (name) {
@@ -226,7 +193,7 @@
       if (title) { title.focus(); }
     });
     offer.querySelector("[data-local-draft=discard]").addEventListener("click", function () {
-      try { window.localStorage.removeItem(storageKey); } catch (e) { /* private mode */ }
+      copy.discard();
       offer.hidden = true;
       say("Discarded the changes this browser kept.");
     });

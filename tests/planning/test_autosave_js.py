@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SCRIPT = ROOT / "lti_tool" / "static" / "planning.js"
+SCRIPTS = [ROOT / "lti_tool" / "static" / name for name in ("local-copy.js", "planning.js")]
 HARNESS = Path(__file__).parent / "js" / "autosave_harness.js"
 NODE = shutil.which("node")
 
@@ -27,7 +27,7 @@ pytestmark = pytest.mark.skipif(NODE is None, reason="node is not installed")
 
 def run(scenario: str) -> dict:
     out = subprocess.run(
-        [NODE, str(HARNESS), str(SCRIPT), scenario],
+        [NODE, str(HARNESS), *map(str, SCRIPTS), scenario],
         capture_output=True, text=True, timeout=30, check=True,
     )
     return json.loads(out.stdout)

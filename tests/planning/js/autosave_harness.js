@@ -1,11 +1,13 @@
-/* Runs lti_tool/static/planning.js against a minimal fake DOM (node, no dependencies)
-   and prints what it did as JSON, for tests/planning/test_autosave_js.py to check.
-   argv: <path to planning.js> <scenario: online|offline|local-copy> */
+/* Runs lti_tool/static/local-copy.js and planning.js, in that order as the page loads them,
+   against a minimal fake DOM (node, no dependencies) and prints what they did as JSON, for
+   tests/planning/test_autosave_js.py to check.
+   argv: <path to local-copy.js> <path to planning.js> <scenario: online|offline|local-copy> */
 "use strict";
 const fs = require("fs");
 const vm = require("vm");
 
-const [scriptPath, scenario] = process.argv.slice(2);
+const scriptPaths = process.argv.slice(2, -1);
+const scenario = process.argv[process.argv.length - 1];
 const timers = [];
 const fetches = [];
 const store = new Map();
@@ -85,7 +87,8 @@ function fetch(url, options) {
   return Promise.resolve({ ok: true, json: () => Promise.resolve({ saved_at: "2025-03-01T10:42:00Z" }) });
 }
 
-vm.runInNewContext(fs.readFileSync(scriptPath, "utf8"), { window, document, fetch, Date, JSON, String, isNaN, parseInt, Event });
+const page = vm.createContext({ window, document, fetch, Date, JSON, String, isNaN, parseInt, Event });
+scriptPaths.forEach((path) => vm.runInContext(fs.readFileSync(path, "utf8"), page));
 
 const offered = !offer.hidden;
 if (scenario === "local-copy") { restoreButton.fire("click"); }
