@@ -1,5 +1,5 @@
 /* Peer observation pages: the lesson form's autosave. Local times, print buttons and the
-   browser's copy come from local-copy.js (window.Staffroom). No inline script: CSP is
+   browser's copy come from shared.js (window.Staffroom). No inline script: CSP is
    script-src 'self'.
 
    The lesson form saves everything it holds (notes, ratings, evidence, answers) a moment

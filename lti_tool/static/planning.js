@@ -1,6 +1,6 @@
 /* Planning pages: autosave of plan forms (server draft + a copy in this browser) and the
    checklists' ticks. Local times, print buttons and the browser's copy come from
-   local-copy.js (window.Staffroom). No inline script: CSP is script-src 'self'. */
+   shared.js (window.Staffroom). No inline script: CSP is script-src 'self'. */
 (function () {
   "use strict";
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SCRIPTS = [ROOT / "lti_tool" / "static" / name for name in ("local-copy.js", "planning.js")]
+SCRIPTS = [ROOT / "lti_tool" / "static" / name for name in ("shared.js", "planning.js")]
 HARNESS = Path(__file__).parent / "js" / "autosave_harness.js"
 NODE = shutil.which("node")
 

@@ -143,7 +143,7 @@ def test_edit_page_wires_autosave_without_inline_script(ada):
     assert 'role="status" aria-live="polite"' in text
     assert re.findall(r"<script[^>]*>", text) == [
         '<script src="/static/frame-resize.js" defer>',  # lti.frameResize, on every page
-        '<script src="/static/local-copy.js" defer>',  # what planning and observations share
+        '<script src="/static/shared.js" defer>',  # what planning and observations share
         '<script src="/static/planning.js" defer>',
         '<script src="/static/editor/loader.js" defer>',  # the document editor, where needed
     ]
@@ -151,7 +151,7 @@ def test_edit_page_wires_autosave_without_inline_script(ada):
     assert " style=" not in text
     assert "script-src 'self'" in resp.headers["Content-Security-Policy"]
     js = ""
-    for script in ("local-copy.js", "planning.js"):
+    for script in ("shared.js", "planning.js"):
         static = ada.get(f"/static/{script}")
         js += static.get_data(as_text=True)
         static.close()

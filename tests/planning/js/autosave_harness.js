@@ -1,7 +1,7 @@
-/* Runs lti_tool/static/local-copy.js and planning.js, in that order as the page loads them,
+/* Runs lti_tool/static/shared.js and planning.js, in that order as the page loads them,
    against a minimal fake DOM (node, no dependencies) and prints what they did as JSON, for
    tests/planning/test_autosave_js.py to check.
-   argv: <path to local-copy.js> <path to planning.js> <scenario: online|offline|local-copy> */
+   argv: <path to shared.js> <path to planning.js> <scenario: online|offline|local-copy> */
 "use strict";
 const fs = require("fs");
 const vm = require("vm");
